@@ -1,0 +1,36 @@
+"""Registers the `snn` dialect and its passes with `xdsl-opt` (entry point `xdsl.universe`).
+
+Imports stay inside the factories: every `xdsl-opt` start loads every plugin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from xdsl.ir import Dialect
+from xdsl.passes import ModulePass
+from xdsl.universe import Universe
+
+
+def _snn_dialect() -> Dialect:
+    from snn_dialect.ops import SNN
+
+    return SNN
+
+
+def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
+    def load() -> type[ModulePass]:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)
+
+    return load
+
+
+PASSES: dict[str, tuple[str, str]] = {}
+"""`xdsl-opt` pass name -> (module, class): the project's passes."""
+
+SNN_UNIVERSE = Universe(
+    all_dialects={"snn": _snn_dialect},
+    all_passes={name: _pass(*where) for name, where in PASSES.items()},
+)
