@@ -99,9 +99,7 @@ class SynapseOp(OpTrait, ABC):
         """Per-output (axis-0) bias, or None."""
 
     @abstractmethod
-    def rebuilt(
-        self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None
-    ) -> Operation:
+    def rebuilt(self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None) -> Operation:
         """A new op of the same kind with the given blocks and bias; its types follow
         from the blocks' `n_out` and `n_in` (operands unchanged)."""
 

@@ -377,9 +377,7 @@ class DenseSynapse(SynapseOp):
         assert isinstance(op, LinearOp | AffineOp)
         return op.array("bias") if isinstance(op, AffineOp) else None
 
-    def rebuilt(
-        self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None
-    ) -> Operation:
+    def rebuilt(self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None) -> Operation:
         assert isinstance(op, LinearOp | AffineOp)
         weight = blocks.reshape(blocks.shape[0], -1)
         if bias is None:
@@ -399,9 +397,7 @@ class ConvSynapse(SynapseOp):
         assert isinstance(op, ConvOpBase)
         return op.array("bias")
 
-    def rebuilt(
-        self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None
-    ) -> Operation:
+    def rebuilt(self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None) -> Operation:
         assert isinstance(op, ConvOpBase)
         kernel = op.array("weight").shape[2:]
         weight = blocks.reshape(blocks.shape[0], blocks.shape[1], *kernel)
@@ -569,7 +565,9 @@ class ConvOpBase(_UnaryOp):
             raise VerifyException(f"{self.name}: stride and dilation must be >= 1, padding >= 0")
         expected = tuple(
             conv_output_size(n, k, s, p, d)
-            for n, k, s, p, d in zip(self.in_shape[1:], kernel, stride, padding, dilation)
+            for n, k, s, p, d in zip(
+                self.in_shape[1:], kernel, stride, padding, dilation, strict=True
+            )
         )
         if self.out_shape[1:] != expected:
             raise VerifyException(
@@ -637,9 +635,7 @@ class FlattenOp(_UnaryOp):
         start = _normalize_dim(self.start_dim.value.data, rank)
         end = _normalize_dim(self.end_dim.value.data, rank)
         if start is None or end is None or start > end:
-            raise VerifyException(
-                f"{self.name}: start_dim/end_dim out of range for rank {rank}"
-            )
+            raise VerifyException(f"{self.name}: start_dim/end_dim out of range for rank {rank}")
         shape = self.in_shape
         expected = (*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :])
         if self.out_shape != expected:
@@ -701,8 +697,10 @@ class PoolOpBase(_UnaryOp):
             raise VerifyException(f"{self.name}: kernel and stride must be >= 1, padding >= 0")
         expected = (
             self.in_shape[0],
-            *(conv_output_size(n, k, s, p, 1) for n, k, s, p in zip(
-                self.in_shape[1:], kernel, stride, padding)),
+            *(
+                conv_output_size(n, k, s, p, 1)
+                for n, k, s, p in zip(self.in_shape[1:], kernel, stride, padding, strict=True)
+            ),
         )
         if self.out_shape != expected:
             raise VerifyException(
@@ -768,9 +766,7 @@ class NeuronOpBase(_UnaryOp):
     profile_steps = opt_prop_def(IntegerAttr)
 
     @classmethod
-    def from_params(
-        cls, input: SSAValue, params: dict[str, np.ndarray | float]
-    ) -> NeuronOpBase:
+    def from_params(cls, input: SSAValue, params: dict[str, np.ndarray | float]) -> NeuronOpBase:
         """A neuron op over `input` with parameters broadcast to the input's shape."""
         shape = value_shape(input)
         properties: dict[str, Attribute] = {
@@ -834,9 +830,7 @@ class CubaLIFOp(NeuronOpBase):
     v_reset = prop_def(DenseIntOrFPElementsAttr)
     w_in = prop_def(DenseIntOrFPElementsAttr)
     traits = traits_def(
-        _neuron(
-            ("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"), True
-        )
+        _neuron(("tau_syn", "tau_mem", "r", "v_leak", "v_threshold", "v_reset", "w_in"), True)
     )
 
 
