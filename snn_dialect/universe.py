@@ -27,7 +27,9 @@ def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
     return load
 
 
-PASSES: dict[str, tuple[str, str]] = {}
+PASSES: dict[str, tuple[str, str]] = {
+    "snn-dead-neuron": ("transforms.dead_neuron", "DeadNeuronPass"),
+}
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 
 SNN_UNIVERSE = Universe(

@@ -1,0 +1,52 @@
+"""Size statistics of a module: what the optimization report counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, ModuleOp
+from xdsl.ir import Operation
+
+from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.ops import GraphOp
+
+NOT_PARAMETERS = frozenset({"firing_rates"})
+"""Dense properties that describe a module rather than define it."""
+
+
+@dataclass(frozen=True)
+class GraphStats:
+    """Neurons (elements of neuron ops), synapses (nonzero weights), parameters (all weight,
+    bias and neuron-parameter elements) and layers (synapse and neuron ops)."""
+
+    neurons: int = 0
+    synapses: int = 0
+    parameters: int = 0
+    layers: int = 0
+    weights: int = 0
+    """All weight elements, zero or not: `1 - synapses / weights` is the sparsity."""
+
+    @property
+    def sparsity(self) -> float:
+        return 1.0 - self.synapses / self.weights if self.weights else 0.0
+
+
+def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
+    """Count what `model` holds (every `snn.graph` in it)."""
+    neurons = synapses = parameters = layers = weights = 0
+    for op in model.walk():
+        is_neuron = op.get_trait(NeuronOp) is not None
+        is_synapse = op.get_trait(SynapseOp) is not None  # type: ignore[type-abstract]
+        if is_neuron:
+            neurons += int(np.prod(op.results[0].type.get_shape()))  # type: ignore[union-attr]
+        layers += is_neuron or is_synapse
+        for name, attr in op.properties.items():
+            if not isinstance(attr, DenseIntOrFPElementsAttr) or name in NOT_PARAMETERS:
+                continue
+            size = int(np.prod(attr.get_shape()))
+            parameters += size
+            if is_synapse and name == "weight":
+                weights += size
+                synapses += int(np.count_nonzero(np.frombuffer(attr.data.data, np.uint32) << 1))
+    return GraphStats(neurons, synapses, parameters, layers, weights)

@@ -1,0 +1,166 @@
+"""Index spaces: the values of a graph that share one axis-0 index set.
+
+Element-wise ops (neurons, add, scale, delay, recurrent edges, pooling) tie their operands and
+results together index by index, so neuron `i` of a layer is also element `i` of the current
+that feeds it and of the recurrent copy of its spikes. Synapse ops sit at the borders: they
+produce a space's values (one weight row per index) and consume them (one weight column
+block per index). Removing or merging indices of a whole space therefore touches exactly:
+the rows of its producers, the per-element parameters of its element-wise ops, and the column
+blocks of its consumers. Graph inputs, graph outputs, and ops without an interface pin a
+space: its indices are part of the graph's interface or cannot be followed, so it never
+changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.dialects.builtin import TensorType
+from xdsl.ir import Block, BlockArgument, Operation, SSAValue
+from xdsl.pattern_rewriter import PatternRewriter
+
+from snn_dialect.interfaces import ElementwiseOp, SynapseOp, axis0_size
+
+
+@dataclass
+class IndexSpace:
+    """Values sharing one axis-0 index set, with the ops that border it."""
+
+    values: list[SSAValue] = field(default_factory=list)
+    elementwise: list[Operation] = field(default_factory=list)
+    producers: list[Operation] = field(default_factory=list)
+    """Synapse ops whose result is in the space (rows = indices)."""
+    consumers: list[Operation] = field(default_factory=list)
+    """Synapse ops whose operand is in the space (column blocks = indices)."""
+    pinned: bool = False
+    """True when the space touches a graph input or output or an op it cannot see through."""
+
+    @property
+    def size(self) -> int:
+        return axis0_size(self.values[0])
+
+    def contains(self, value: SSAValue) -> bool:
+        return any(value is v for v in self.values)
+
+
+def _synapse(op: Operation) -> SynapseOp | None:
+    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+
+
+def _elementwise(op: Operation) -> ElementwiseOp | None:
+    return op.get_trait(ElementwiseOp)
+
+
+def space_of(value: SSAValue) -> IndexSpace:
+    """The index space containing `value` (a breadth-first walk over element-wise ops)."""
+    space = IndexSpace()
+    seen_values: set[SSAValue] = set()
+    seen_ops: set[Operation] = set()
+    queue = [value]
+
+    def visit_elementwise(op: Operation) -> None:
+        if op in seen_ops:
+            return
+        seen_ops.add(op)
+        space.elementwise.append(op)
+        queue.extend(op.operands)
+        queue.extend(op.results)
+
+    while queue:
+        v = queue.pop()
+        if v in seen_values:
+            continue
+        seen_values.add(v)
+        space.values.append(v)
+        if isinstance(v, BlockArgument):
+            space.pinned = True
+        else:
+            owner = v.owner
+            assert isinstance(owner, Operation)
+            if _elementwise(owner) is not None:
+                visit_elementwise(owner)
+            elif (syn := _synapse(owner)) is not None and syn.narrowable_output(owner):
+                if owner not in space.producers:
+                    space.producers.append(owner)
+            else:
+                space.pinned = True
+        for use in v.uses:
+            user = use.operation
+            if _elementwise(user) is not None:
+                visit_elementwise(user)
+            elif (syn := _synapse(user)) is not None and syn.narrowable_input(user):
+                if user not in space.consumers:
+                    space.consumers.append(user)
+            else:
+                space.pinned = True
+    return space
+
+
+def index_spaces(block: Block) -> Iterator[IndexSpace]:
+    """Every index space of the tensor values defined in `block`, each once."""
+    seen: set[SSAValue] = set()
+    values: list[SSAValue] = list(block.args)
+    for op in block.ops:
+        values.extend(op.results)
+    for v in values:
+        if v in seen or not isinstance(v.type, TensorType):
+            continue
+        space = space_of(v)
+        seen.update(space.values)
+        yield space
+
+
+def narrow(
+    space: IndexSpace,
+    keep: np.ndarray,
+    rewriter: PatternRewriter,
+    merge_into: np.ndarray | None = None,
+) -> None:
+    """Restrict `space` to the sorted indices `keep`.
+
+    Producers lose the rows of the other indices, element-wise ops their parameters; each
+    consumer loses their column blocks, except that index `j` with `merge_into[j] >= 0` first
+    adds its column block into that of index `merge_into[j]` (which must be kept). Exact
+    whenever the dropped indices contribute nothing to the consumers, or behave exactly like
+    the index they are merged into.
+    """
+    assert not space.pinned
+    keep = np.asarray(keep, dtype=np.int64)
+    position = np.full(space.size, -1, dtype=np.int64)
+    position[keep] = np.arange(len(keep))
+    merged = np.zeros(0, dtype=np.int64)
+    if merge_into is not None:
+        merged = np.flatnonzero(merge_into >= 0)
+        assert (position[merge_into[merged]] >= 0).all(), "merge target must be kept"
+
+    # Synapse ops may border the space on both sides (a recurrent weight): collect the
+    # row and column changes of each op, then rebuild it once.
+    synapses: dict[Operation, tuple[bool, bool]] = {}
+    for op in space.producers:
+        synapses[op] = (True, synapses.get(op, (False, False))[1])
+    for op in space.consumers:
+        synapses[op] = (synapses.get(op, (False, False))[0], True)
+
+    replacements: list[tuple[Operation, Operation]] = []
+    for op, (rows, columns) in synapses.items():
+        trait = _synapse(op)
+        assert trait is not None
+        blocks = trait.blocks(op)
+        bias = trait.bias(op)
+        if columns:
+            new_blocks = blocks[:, keep]
+            if len(merged):
+                np.add.at(new_blocks, (slice(None), position[merge_into[merged]]), blocks[:, merged])
+            blocks = new_blocks
+        if rows:
+            blocks = blocks[keep]
+            bias = bias[keep] if bias is not None else None
+        replacements.append((op, trait.rebuilt(op, np.ascontiguousarray(blocks), bias)))
+    for op in space.elementwise:
+        trait = _elementwise(op)
+        assert trait is not None
+        replacements.append((op, trait.narrowed(op, keep)))
+    for old, new in replacements:
+        rewriter.replace_op(old, new)
