@@ -14,6 +14,7 @@ import numpy as np
 from xdsl.dialects.builtin import (
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
+    Float32Type,
     FloatAttr,
     FunctionType,
     IntegerAttr,
@@ -111,13 +112,18 @@ class GraphOp(IRDLOperation):
 
     @classmethod
     def parse(cls, parser: Parser) -> GraphOp:
+        start = parser.pos
         name, inputs, outputs, region, extra, _, _ = parse_func_op_like(
             parser, reserved_attr_names=("sym_name", "function_type")
         )
         extra_attrs = dict(extra.data) if extra is not None else {}
         dt = extra_attrs.pop("dt", None)
         if not isinstance(dt, FloatAttr):
-            parser.raise_error("snn.graph needs a float attribute 'dt' (the time step)")
+            parser.raise_error(
+                f"snn.graph @{name} needs a float attribute 'dt' (the time step)",
+                start,
+                start + 1 + len(name),
+            )
         graph = GraphOp(name, inputs, outputs, float(dt.value.data), region)
         graph.attributes |= extra_attrs
         return graph
@@ -139,21 +145,31 @@ class GraphOp(IRDLOperation):
             raise VerifyException(f"{where}: dt must be a positive finite number, got {dt}")
         arg_types = tuple(a.type for a in self.block.args)
         if arg_types != tuple(self.function_type.inputs.data):
-            raise VerifyException(f"{where}: block arguments do not match the function type")
+            raise VerifyException(
+                f"{where}: block argument types {_types(arg_types)} do not match the "
+                f"function's input types {_types(self.function_type.inputs.data)}"
+            )
         last = self.block.last_op
         if not isinstance(last, OutputOp):
             raise VerifyException(f"{where}: body must end with snn.output")
-        if tuple(o.type for o in last.outputs) != tuple(self.function_type.outputs.data):
+        output_types = tuple(o.type for o in last.outputs)
+        if output_types != tuple(self.function_type.outputs.data):
             raise VerifyException(
-                f"{where}: snn.output types do not match the function's result types"
+                f"{where}: snn.output types {_types(output_types)} do not match the "
+                f"function's result types {_types(self.function_type.outputs.data)}"
             )
         for t in (*arg_types, *self.function_type.outputs.data):
             _check_tensor_type(t, where)
         cycle = find_unbroken_cycle(self.block)
         if cycle is not None:
+            value = f" (%{cycle.results[0].name_hint})" if cycle.results[0].name_hint else ""
             raise VerifyException(
-                f"{where}: cycle through {cycle.name} is not broken by snn.recurrent"
+                f"{where}: cycle through {cycle.name}{value} is not broken by snn.recurrent"
             )
+
+
+def _types(types: Iterable[Attribute]) -> str:
+    return "(" + ", ".join(str(t) for t in types) + ")"
 
 
 def topological_order(block: Block) -> list[Operation] | None:
@@ -205,19 +221,32 @@ def find_unbroken_cycle(block: Block) -> Operation | None:
     """An op on a cycle that no `snn.recurrent` breaks, or None."""
     if topological_order(block) is not None:
         return None
-    ordered = set()
-    remaining = list(block.ops)
+    ops = list(block.ops)
+    in_block = set(ops)
+
+    def producers(op: Operation) -> list[Operation]:
+        if isinstance(op, RecurrentOp):
+            return []
+        return [o.owner for o in op.operands if isinstance(o.owner, Operation)]
+
+    ordered: set[Operation] = set()
     changed = True
     while changed:
         changed = False
-        for op in remaining:
+        for op in ops:
             if op in ordered:
                 continue
-            deps = [] if isinstance(op, RecurrentOp) else [o.owner for o in op.operands]
-            if all(not isinstance(d, Operation) or d in ordered for d in deps):
+            if all(d in ordered or d not in in_block for d in producers(op)):
                 ordered.add(op)
                 changed = True
-    return next(op for op in remaining if op not in ordered)
+    # every op left has a producer that is left too: walking producers must revisit one, and
+    # that op lies on a cycle (the first op left may merely be downstream of a cycle)
+    op = next(op for op in ops if op not in ordered)
+    seen: set[Operation] = set()
+    while op not in seen:
+        seen.add(op)
+        op = next(d for d in producers(op) if d in in_block and d not in ordered)
+    return op
 
 
 @irdl_op_definition
@@ -241,7 +270,15 @@ def _check_tensor_type(type_: Attribute, where: str) -> tuple[int, ...]:
         raise VerifyException(f"{where}: expected a statically shaped tensor, got {type_}")
     if type_.get_shape() == ():
         raise VerifyException(f"{where}: values must have rank >= 1, got {type_}")
+    if not isinstance(type_.get_element_type(), Float32Type):
+        raise VerifyException(f"{where}: values must hold f32 elements, got {type_}")
     return tuple(type_.get_shape())
+
+
+def _first_violation(values: np.ndarray, bad: np.ndarray) -> str:
+    """`element i is v` for the first (row-major) element where `bad` holds."""
+    i = int(np.flatnonzero(bad.reshape(-1))[0])
+    return f"element {i} is {values.reshape(-1)[i]:g}"
 
 
 class _SnnOp(IRDLOperation):
@@ -548,7 +585,9 @@ class ConvOpBase(_UnaryOp):
             )
         groups = self.groups.value.data
         c_in, c_out = self.in_shape[0], self.out_shape[0]
-        if groups < 1 or c_in % groups or c_out % groups:
+        if groups < 1:
+            raise VerifyException(f"{self.name}: groups must be >= 1, got {groups}")
+        if c_in % groups or c_out % groups:
             raise VerifyException(
                 f"{self.name}: groups={groups} must divide input ({c_in}) and output "
                 f"({c_out}) channels"
@@ -560,9 +599,15 @@ class ConvOpBase(_UnaryOp):
         stride, padding, dilation = self.window()
         for name, values in (("stride", stride), ("padding", padding), ("dilation", dilation)):
             if len(values) != rank:
-                raise VerifyException(f"{self.name}: '{name}' needs {rank} values")
+                raise VerifyException(
+                    f"{self.name}: '{name}' needs {rank} value(s), one per spatial axis, "
+                    f"got {len(values)}"
+                )
         if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
-            raise VerifyException(f"{self.name}: stride and dilation must be >= 1, padding >= 0")
+            raise VerifyException(
+                f"{self.name}: stride {list(stride)} and dilation {list(dilation)} must be >= 1, "
+                f"padding {list(padding)} >= 0"
+            )
         expected = tuple(
             conv_output_size(n, k, s, p, d)
             for n, k, s, p, d in zip(
@@ -635,7 +680,10 @@ class FlattenOp(_UnaryOp):
         start = _normalize_dim(self.start_dim.value.data, rank)
         end = _normalize_dim(self.end_dim.value.data, rank)
         if start is None or end is None or start > end:
-            raise VerifyException(f"{self.name}: start_dim/end_dim out of range for rank {rank}")
+            raise VerifyException(
+                f"{self.name}: start_dim={self.start_dim.value.data}, "
+                f"end_dim={self.end_dim.value.data} do not select axes of a rank-{rank} input"
+            )
         shape = self.in_shape
         expected = (*shape[:start], int(np.prod(shape[start : end + 1])), *shape[end + 1 :])
         if self.out_shape != expected:
@@ -694,7 +742,10 @@ class PoolOpBase(_UnaryOp):
         if len(kernel) != 2 or len(stride) != 2 or len(padding) != 2:
             raise VerifyException(f"{self.name}: kernel_size, stride, padding need 2 values")
         if min(kernel) < 1 or min(stride) < 1 or min(padding) < 0:
-            raise VerifyException(f"{self.name}: kernel and stride must be >= 1, padding >= 0")
+            raise VerifyException(
+                f"{self.name}: kernel_size {list(kernel)} and stride {list(stride)} must be "
+                f">= 1, padding {list(padding)} >= 0"
+            )
         expected = (
             self.in_shape[0],
             *(
@@ -743,8 +794,11 @@ class DelayOp(_UnaryOp):
 
     def verify_semantics(self) -> None:
         super().verify_semantics()
-        if (self.prop_array("delay", self.out_shape) < 0).any():
-            raise VerifyException(f"{self.name}: delays must be >= 0")
+        delay = self.prop_array("delay", self.out_shape)
+        if (delay < 0).any():
+            raise VerifyException(
+                f"{self.name}: 'delay' must be >= 0, {_first_violation(delay, delay < 0)}"
+            )
 
 
 # --------------------------------------------------------------------------------------------
@@ -784,11 +838,22 @@ class NeuronOpBase(_UnaryOp):
                 raise VerifyException(f"{self.name}: missing parameter '{name}'")
             values = self.prop_array(name, self.out_shape)
             if name in POSITIVE_PARAMS and (values <= 0).any():
-                raise VerifyException(f"{self.name}: '{name}' must be positive")
+                raise VerifyException(
+                    f"{self.name}: '{name}' must be positive, "
+                    f"{_first_violation(values, values <= 0)}"
+                )
         if self.firing_rates is not None:
             rates = self.prop_array("firing_rates", self.out_shape)
-            if ((rates < 0) | (rates > 1)).any():
-                raise VerifyException(f"{self.name}: firing_rates must lie in [0, 1]")
+            outside = (rates < 0) | (rates > 1)
+            if outside.any():
+                raise VerifyException(
+                    f"{self.name}: 'firing_rates' must lie in [0, 1], "
+                    f"{_first_violation(rates, outside)}"
+                )
+        for name in ("profile_samples", "profile_steps"):
+            count = self.properties.get(name)
+            if isinstance(count, IntegerAttr) and count.value.data < 1:
+                raise VerifyException(f"{self.name}: '{name}' must be >= 1, got {count.value.data}")
 
 
 def _neuron(params: Iterable[str], spiking: bool) -> NeuronOp:
