@@ -104,7 +104,8 @@ class _Body:
         self.shape = shape  # the value shape without the batch axis
         self.block = Block(arg_types=[f32] * n_inputs)
         self.params: list[tuple[np.ndarray, AffineMap]] = []
-        self._param_args: dict[int, SSAValue] = {}
+        # id -> (the array, kept alive so that its id is not reused; its block argument)
+        self._param_args: dict[int, tuple[np.ndarray, SSAValue]] = {}
         self._constants: dict[tuple[float, Attribute], SSAValue] = {}
 
     @property
@@ -130,13 +131,13 @@ class _Body:
         if flat.size == 0 or (flat == flat[0]).all():
             # uniform: one scalar constant (bit-exact: the array already holds f32)
             return self.scalar(float(flat[0]) if flat.size else 0.0)
-        key = id(x)
-        if key not in self._param_args:
+        found = self._param_args.get(id(x))
+        if found is None:
             compact, indexing = _param_map(array, self.shape)
             self.params.append((compact, indexing))
-            arg = self.block.insert_arg(f32, len(self.block.args))
-            self._param_args[key] = arg
-        return self._param_args[key]
+            found = (x, self.block.insert_arg(f32, len(self.block.args)))
+            self._param_args[id(x)] = found
+        return found[1]
 
 
 def _param_map(array: np.ndarray, shape: tuple[int, ...]) -> tuple[np.ndarray, AffineMap]:
@@ -192,19 +193,26 @@ class _Scalar:
         return _Scalar(body, body.add(arith.CmpfOp(self.value, body.value(other), "ogt")))
 
 
-def _where(cond: _Scalar, if_true: Operand, if_false: Operand) -> _Scalar:
+def _where(cond: Operand, if_true: Operand, if_false: Operand) -> Operand:
+    """`np.where` on numpy arrays, `arith.select` on scalars of a body."""
+    if not isinstance(cond, _Scalar):
+        return np.where(cond, if_true, if_false)
     body = cond.body
     op = arith.SelectOp(cond.value, body.value(if_true), body.value(if_false))
     return _Scalar(body, body.add(op))
 
 
-def _as_f32(cond: _Scalar) -> _Scalar:
-    """An i1 as 0.0 / 1.0."""
+def _as_f32(cond: Operand) -> Operand:
+    """Booleans as 0.0 / 1.0 (`arith.uitofp` on scalars of a body)."""
+    if not isinstance(cond, _Scalar):
+        return np.asarray(cond).astype(np.float32)
     return _Scalar(cond.body, cond.body.add(arith.UIToFPOp(cond.value, f32)))
 
 
 # --------------------------------------------------------------------------------------------
-# Neuron equations: one step, written as the reference simulator writes them
+# Neuron equations: one step, written as the reference simulator writes them. They run on
+# `_Scalar`s (emitting a generic's body) and on float32 numpy arrays alike, which is how the
+# tests check them against the simulator bit for bit.
 # --------------------------------------------------------------------------------------------
 
 Params = dict[str, np.ndarray]
@@ -225,47 +233,47 @@ def _integrate(v: Operand, i: Operand, p: Params, dt: float) -> Operand:
     return v + dt * p["r"] * i
 
 
-def _fire(v: _Scalar, p: Params) -> tuple[_Scalar, _Scalar]:
+def _fire(v: Operand, p: Params) -> tuple[Operand, Operand]:
     """Spike where `v > v_threshold`, then reset those to `v_reset`: (spikes, v)."""
     spikes = v > p["v_threshold"]
     return _as_f32(spikes), _where(spikes, p["v_reset"], v)
 
 
-# Each takes (input, *state, params, dt) and returns (output, *new state).
-NeuronStep = Callable[..., tuple[_Scalar, ...]]
+NeuronStep = Callable[..., tuple[Operand, ...]]
+"""(input, *state, params, dt) -> (output, *new state): one step of a neuron population."""
 
 
-def _lif(x: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _lif(x: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     return _fire(_leaky(v, x, p["tau"], p, dt), p)
 
 
-def _cuba_lif(x: _Scalar, i: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _cuba_lif(x: Operand, i: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     i = _synaptic(i, x, p, dt)
     spikes, v = _fire(_leaky(v, i, p["tau_mem"], p, dt), p)
     return spikes, i, v
 
 
-def _if(x: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _if(x: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     return _fire(_integrate(v, x, p, dt), p)
 
 
-def _li(x: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _li(x: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     v = _leaky(v, x, p["tau"], p, dt)
     return v, v
 
 
-def _cuba_li(x: _Scalar, i: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _cuba_li(x: Operand, i: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     i = _synaptic(i, x, p, dt)
     v = _leaky(v, i, p["tau_mem"], p, dt)
     return v, i, v
 
 
-def _integrator(x: _Scalar, v: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _integrator(x: Operand, v: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     v = _integrate(v, x, p, dt)
     return v, v
 
 
-def _threshold(x: _Scalar, p: Params, dt: float) -> tuple[_Scalar, ...]:
+def _threshold(x: Operand, p: Params, dt: float) -> tuple[Operand, ...]:
     return (_as_f32(x > p["threshold"]),)
 
 
@@ -370,7 +378,7 @@ class _Emitter:
         return self.add(tensor.PadOp(value, [], [], region, low, high, tensor_f32(out)))
 
     def elementwise(
-        self, step: Callable[..., tuple[_Scalar, ...]], inputs: Sequence[SSAValue]
+        self, step: NeuronStep | Callable[..., tuple[Operand, ...]], inputs: Sequence[SSAValue]
     ) -> list[SSAValue]:
         """A `linalg.generic` applying `step` to the elements of `inputs` (all of type
         `[B, *shape]`); every result has that type too."""
@@ -644,13 +652,13 @@ def _lower_conv(g: _GraphLowering, op: snn.ConvOpBase, args: list[SSAValue]) -> 
     groups = op.groups.value.data
     if groups == 1:
         acc = emit.filled_zeros((b, c_out, *out_hw))
-        conv = linalg.Conv2DNchwFchwOp([x, emit.constant(weight)], [acc], **windows)
+        conv = linalg.Conv2DNchwFchwOp([x, emit.constant(weight)], [acc], [acc.type], **windows)
         y = emit.add(conv)
     else:
         xg = emit.expand(x, [[0], [1, 2], [3], [4]], (b, groups, c_in // groups, h, w))
         wg = weight.reshape(groups, c_out // groups, *weight.shape[1:])
         acc = emit.filled_zeros((b, groups, c_out // groups, *out_hw))
-        conv = linalg.Conv2DNgchwGfchwOp([xg, emit.constant(wg)], [acc], **windows)
+        conv = linalg.Conv2DNgchwGfchwOp([xg, emit.constant(wg)], [acc], [acc.type], **windows)
         y = emit.collapse(emit.add(conv), [[0], [1, 2], [3], [4]])
     if isinstance(op, snn.Conv1dOp):
         y = emit.collapse(y, [[0], [1], [2, 3]])
@@ -762,6 +770,17 @@ def delay_steps(delay: np.ndarray, dt: float) -> np.ndarray:
     return np.rint(np.asarray(delay, np.float64) / dt).astype(np.int64)
 
 
+def check_lowerable(graph: snn.GraphOp) -> None:
+    """Raise `PassFailedException` naming the first op of `graph` that cannot be lowered."""
+    if not isinstance(graph.parent_op(), ModuleOp):
+        raise _fail(graph, "only graphs at the top level of the module can be lowered")
+    if not graph.block.args:
+        raise _fail(graph, "a graph without inputs has no number of steps")
+    for op in graph.block.ops:
+        if type(op) not in _LOWERINGS and not isinstance(op, snn.OutputOp | snn.RecurrentOp):
+            raise _fail(op, "no lowering to linalg for this op")
+
+
 # --------------------------------------------------------------------------------------------
 # The pass
 # --------------------------------------------------------------------------------------------
@@ -801,4 +820,7 @@ class ConvertSnnToLinalgPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if self.batch < 1:
             raise PassFailedException(f"{PASS_NAME}: batch must be >= 1, got {self.batch}")
+        for graph in op.walk():
+            if isinstance(graph, snn.GraphOp):
+                check_lowerable(graph)
         PatternRewriteWalker(LowerGraph(self.batch), apply_recursively=False).rewrite_module(op)
