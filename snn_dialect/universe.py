@@ -30,6 +30,7 @@ def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
 PASSES: dict[str, tuple[str, str]] = {
     "convert-snn-to-linalg": ("transforms.convert_snn_to_linalg", "ConvertSnnToLinalgPass"),
     "snn-dead-neuron": ("transforms.dead_neuron", "DeadNeuronPass"),
+    "snn-fuse": ("transforms.fuse", "FusePass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 
