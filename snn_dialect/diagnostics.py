@@ -1,0 +1,51 @@
+"""User-facing errors: one line that says where (a file, a node, an op) and what is wrong.
+
+Library code raises an `SNNError` subclass; the command line prints it as
+`snn-opt: error: <where>: <what>` and exits with status 1, never with a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class SNNError(Exception):
+    """A diagnostic for bad input: `where` (a file, possibly None) and `what` went wrong."""
+
+    def __init__(self, what: str, where: str | None = None):
+        self.what = " ".join(what.split())
+        self.where = where
+        super().__init__(f"{where}: {self.what}" if where else self.what)
+
+    def at(self, where: str) -> SNNError:
+        """This error located in `where`, unless it already names a place."""
+        if self.where is not None:
+            return self
+        located = type(self)(self.what, where)
+        located.__cause__ = self.__cause__
+        return located
+
+
+class NIRImportError(SNNError):
+    """A NIR file or graph that cannot become an `snn.graph`."""
+
+
+class NIRExportError(SNNError):
+    """A module that cannot be written as a NIR graph."""
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside `path` to write to; it replaces `path` when the block ends
+    without an exception and is removed otherwise, so `path` never holds a partial file."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)

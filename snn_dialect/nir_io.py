@@ -1,0 +1,911 @@
+"""NIR graphs <-> `snn.graph` modules.
+
+Import (`import_nir`) makes one `snn.graph` per NIR graph:
+
+* `Input` nodes become the block arguments and `Output` nodes the `snn.output` operands, both
+  sorted by node name; every other node becomes the op of its primitive, its result named
+  after the node (a sanitised SSA name hint, e.g. `lif1.lif`, `n0` for node `0`).
+* Several edges into one node are summed by an `snn.add` (operands sorted by source name).
+* Cycles: a depth-first search from the inputs (sorted by name, successors sorted by name)
+  finds the back edges; each back edge `u -> v` reads `u` through an `snn.recurrent`, the
+  one-step delay that NIR implies on every cycle.
+* Parameters become float32 arrays broadcast to the shape of the node's input (`v_reset`
+  defaults to 0, `w_in` to 1); conv padding `'same'`/`'valid'` becomes numbers.
+* Nested `NIRGraph` nodes with one `Input` and one `Output` are inlined (their nodes are
+  named `<graph>.<node>`).
+* `dt` comes from the caller, else from the graph's metadata `dt`, else `DEFAULT_DT`.
+
+Export (`export_nir`, `write_nir`) is the inverse: `snn.add` and the `snn.recurrent` of a
+cycle disappear (their operands' producers connect to their users); an `snn.recurrent` whose
+user is not on a cycle through it becomes a `Delay` of one step `dt`. A linear/affine op whose
+input has rank > 1 becomes a `Flatten` node followed by the `Linear`/`Affine`. The graph
+metadata holds `dt` and, as text, the graph's other attributes (e.g. approximation notes).
+
+Errors are `NIRImportError` / `NIRExportError` naming the file and the node or op.
+
+Limitations: NIR 1.0 computes a conv's input channels as `weight.shape[1]` (C_in / groups), so
+`nir.read` with its default type check rejects grouped convolutions; `read_nir_file` (and so
+`import_nir`) then reads without NIR's check and checks shapes itself. A cycle holding several
+`snn.recurrent` ops exports as one NIR cycle, which imports with a single one-step delay.
+Profiled firing rates are not exported.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import nir
+import numpy as np
+from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.parser import Parser
+from xdsl.utils.exceptions import ParseError, VerifyException
+
+from snn_dialect.dense import dense_f32, tensor_f32
+from snn_dialect.diagnostics import NIRExportError, NIRImportError, atomic_path
+from snn_dialect.interfaces import ElementwiseOp, value_shape
+from snn_dialect.ops import (
+    AddOp,
+    AffineOp,
+    AvgPool2dOp,
+    Conv1dOp,
+    Conv2dOp,
+    ConvOpBase,
+    CubaLIFOp,
+    CubaLIOp,
+    DelayOp,
+    FlattenOp,
+    GraphOp,
+    IFOp,
+    IntegratorOp,
+    LIFOp,
+    LinearOp,
+    LIOp,
+    OutputOp,
+    PoolOpBase,
+    RecurrentOp,
+    ScaleOp,
+    SumPool2dOp,
+    ThresholdOp,
+    _normalize_dim,
+    conv_output_size,
+)
+
+DEFAULT_DT = 1e-4
+"""Time step (s) when neither the caller nor the graph's metadata gives one."""
+
+ATTRIBUTES_KEY = "snn.attributes"
+"""Graph metadata key holding the graph's attributes other than `dt`, printed as MLIR."""
+
+ELEMENTWISE: dict[type[nir.NIRNode], type[Operation]] = {
+    nir.LIF: LIFOp,
+    nir.CubaLIF: CubaLIFOp,
+    nir.IF: IFOp,
+    nir.LI: LIOp,
+    nir.CubaLI: CubaLIOp,
+    nir.I: IntegratorOp,
+    nir.Threshold: ThresholdOp,
+    nir.Scale: ScaleOp,
+    nir.Delay: DelayOp,
+}
+"""NIR primitives whose parameters are per-element arrays named like the op's properties."""
+
+PARAM_DEFAULTS: dict[str, float] = {"v_reset": 0.0, "w_in": 1.0}
+"""Values of optional NIR parameters that are missing (None)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Import
+# --------------------------------------------------------------------------------------------
+
+
+def read_nir_file(path: str | Path) -> nir.NIRGraph:
+    """Load a NIR file; graphs that fail NIR's own type check are loaded without it (the
+    importer checks shapes itself and names the node at fault)."""
+    path = Path(path)
+    if not path.exists():
+        raise NIRImportError("no such file", str(path))
+    if not path.is_file():
+        raise NIRImportError("not a file", str(path))
+    try:
+        return nir.read(path)
+    except Exception as first:  # h5py and nir raise anything from OSError to AssertionError
+        try:
+            return nir.read(path, type_check=False)
+        except Exception:
+            raise NIRImportError(f"not a readable NIR file: {_reason(first)}", str(path)) from (
+                first
+            )
+
+
+def import_nir(source: str | Path | nir.NIRGraph, dt: float | None = None) -> ModuleOp:
+    """A module holding one verified `snn.graph` equivalent to the NIR graph `source` (a file
+    path or a `nir.NIRGraph`); `dt` overrides the graph's time step."""
+    if isinstance(source, nir.NIRGraph):
+        graph, name, where = source, "net", None
+    else:
+        path = Path(source)
+        graph, name, where = read_nir_file(path), path.stem or "net", str(path)
+    try:
+        graph_op = _Importer(graph, name, _time_step(graph, dt)).build()
+        module = ModuleOp([graph_op])
+        module.verify()
+    except NIRImportError as e:
+        if where is None:
+            raise
+        raise e.at(where) from e.__cause__
+    except VerifyException as e:
+        raise NIRImportError(f"the imported graph does not verify: {e}", where) from e
+    return module
+
+
+def _time_step(graph: nir.NIRGraph, dt: float | None) -> float:
+    if dt is None:
+        metadata = graph.metadata if isinstance(graph.metadata, dict) else {}
+        if "dt" not in metadata:
+            return DEFAULT_DT
+        try:
+            value = np.asarray(metadata["dt"], dtype=np.float64)
+        except (TypeError, ValueError):
+            raise NIRImportError(
+                f"graph metadata 'dt' is not a number: {metadata['dt']!r}"
+            ) from None
+        if value.size != 1:
+            raise NIRImportError(f"graph metadata 'dt' must be one number, got {value.size}")
+        dt = float(value.reshape(()))
+    if not (np.isfinite(dt) and dt > 0):
+        raise NIRImportError(f"dt must be a positive finite number, got {dt}")
+    return float(dt)
+
+
+class _PassThrough:
+    """The `Input`/`Output` node of an inlined subgraph: removed by joining its edges."""
+
+
+def _flatten_graph(
+    graph: nir.NIRGraph, prefix: str = ""
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """Nodes and edges of `graph` with nested graphs inlined (names `<graph>.<node>`)."""
+    nodes: dict[str, Any] = {}
+    edges: list[tuple[str, str]] = []
+    ports: dict[str, tuple[str, str]] = {}  # nested graph -> (its input node, its output node)
+    for name, node in graph.nodes.items():
+        full = f"{prefix}{name}"
+        if not isinstance(node, nir.NIRGraph):
+            nodes[full] = node
+            continue
+        ins = sorted(k for k, n in node.nodes.items() if isinstance(n, nir.Input))
+        outs = sorted(k for k, n in node.nodes.items() if isinstance(n, nir.Output))
+        if len(ins) != 1 or len(outs) != 1:
+            raise NIRImportError(
+                f"node '{full}' (NIRGraph): a nested graph needs exactly one Input and one "
+                f"Output node to be inlined, it has {len(ins)} and {len(outs)}"
+            )
+        inner_nodes, inner_edges = _flatten_graph(node, f"{full}.")
+        for inner in (ins[0], outs[0]):
+            inner_nodes[f"{full}.{inner}"] = _PassThrough()
+        for inner in inner_nodes:
+            if inner in graph.nodes or inner in nodes:
+                raise NIRImportError(f"node '{inner}' of nested graph '{full}' clashes with a node")
+        nodes.update(inner_nodes)
+        edges.extend(inner_edges)
+        ports[full] = (f"{full}.{ins[0]}", f"{full}.{outs[0]}")
+    for src, dst in graph.edges:
+        src, dst = f"{prefix}{src}", f"{prefix}{dst}"
+        edges.append(
+            (ports[src][1] if src in ports else src, ports[dst][0] if dst in ports else dst)
+        )
+    return _join_pass_throughs(nodes, edges)
+
+
+def _join_pass_throughs(
+    nodes: dict[str, Any], edges: list[tuple[str, str]]
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    for name in [n for n, node in nodes.items() if isinstance(node, _PassThrough)]:
+        into = [s for s, d in edges if d == name]
+        out_of = [d for s, d in edges if s == name]
+        edges = [e for e in edges if name not in e] + [(s, d) for s in into for d in out_of]
+        del nodes[name]
+    return nodes, edges
+
+
+def _dfs(roots: Sequence[str], succs: dict[str, list[str]]) -> tuple[dict[str, int], set]:
+    """Preorder numbers and back edges of a depth-first search from `roots` in order."""
+    preorder: dict[str, int] = {}
+    back: set[tuple[str, str]] = set()
+    on_stack: set[str] = set()
+    for root in roots:
+        if root in preorder:
+            continue
+        preorder[root] = len(preorder)
+        on_stack.add(root)
+        stack = [(root, iter(sorted(succs[root])))]
+        while stack:
+            node, successors = stack[-1]
+            nxt = next(successors, None)
+            if nxt is None:
+                stack.pop()
+                on_stack.discard(node)
+            elif nxt in on_stack:
+                back.add((node, nxt))
+            elif nxt not in preorder:
+                preorder[nxt] = len(preorder)
+                on_stack.add(nxt)
+                stack.append((nxt, iter(sorted(succs[nxt]))))
+    return preorder, back
+
+
+def _schedule(
+    preorder: dict[str, int], edges: Sequence[tuple[str, str]], back: set[tuple[str, str]]
+) -> list[str]:
+    """A topological order of the graph without its back edges, earliest preorder first."""
+    pending = dict.fromkeys(preorder, 0)
+    forward: dict[str, list[str]] = defaultdict(list)
+    for src, dst in edges:
+        if (src, dst) not in back:
+            pending[dst] += 1
+            forward[src].append(dst)
+    ready = [(i, n) for n, i in preorder.items() if pending[n] == 0]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while ready:
+        _, node = heapq.heappop(ready)
+        order.append(node)
+        for dst in forward[node]:
+            pending[dst] -= 1
+            if pending[dst] == 0:
+                heapq.heappush(ready, (preorder[dst], dst))
+    assert len(order) == len(preorder), "edges without back edges form a DAG"
+    return order
+
+
+def name_hint(name: str) -> str | None:
+    """An SSA name hint for a NIR node name: invalid characters become `_`, a leading digit
+    gets an `n` prefix; xDSL drops a trailing `_<digits>` (it re-adds such suffixes itself)."""
+    hint = re.sub(r"[^A-Za-z0-9_$.-]", "_", name)
+    if hint[:1].isdigit():
+        hint = f"n{hint}"
+    return SSAValue.extract_valid_name(hint) or None if hint else None
+
+
+class _Importer:
+    def __init__(self, graph: nir.NIRGraph, name: str, dt: float):
+        self.name = name
+        self.dt = dt
+        self.attributes = _graph_attributes(graph)
+        self.nodes, self.edges = _flatten_graph(graph)
+        self.preds: dict[str, list[str]] = defaultdict(list)
+        self.succs: dict[str, list[str]] = defaultdict(list)
+        for src, dst in self.edges:
+            for end in (src, dst):
+                if end not in self.nodes:
+                    raise NIRImportError(f"edge ('{src}', '{dst}') names a missing node '{end}'")
+            self.preds[dst].append(src)
+            self.succs[src].append(dst)
+        self.block = Block()
+        self.values: dict[str, SSAValue] = {}
+        self.recurrent: dict[str, RecurrentOp] = {}
+        self.back: set[tuple[str, str]] = set()
+
+    def build(self) -> GraphOp:
+        inputs = self._io_nodes(nir.Input, "input_type", "input")
+        outputs = self._io_nodes(nir.Output, "output_type", "output")
+        for name, shape in inputs.items():
+            if self.preds[name]:
+                raise NIRImportError(f"Input node '{name}' has incoming edges")
+            arg = self.block.insert_arg(tensor_f32(shape), len(self.block.args))
+            arg.name_hint = name_hint(name)
+            self.values[name] = arg
+        for name in outputs:
+            if self.succs[name]:
+                raise NIRImportError(f"Output node '{name}' has outgoing edges")
+        preorder, self.back = _dfs([*inputs, *sorted(self.nodes)], self.succs)
+        for name in _schedule(preorder, self.edges, self.back):
+            if name not in inputs:
+                self._add_node(name)
+        for src, rec in self.recurrent.items():
+            if self.values[src].type != rec.output.type:
+                raise NIRImportError(
+                    f"recurrent edge from '{src}': shape {list(value_shape(self.values[src]))} "
+                    f"differs from the shape {list(value_shape(rec.output))} its target expects"
+                )
+            rec.operands = [self.values[src]]
+        results = [self.values[name] for name in outputs]
+        for name, shape in outputs.items():
+            if value_shape(self.values[name]) != shape:
+                raise NIRImportError(
+                    f"Output node '{name}' has shape {list(shape)} but receives "
+                    f"{list(value_shape(self.values[name]))}"
+                )
+        self.block.add_op(OutputOp(results))
+        graph = GraphOp(
+            self.name,
+            [a.type for a in self.block.args],
+            [r.type for r in results],
+            self.dt,
+            Region(self.block),
+        )
+        graph.attributes |= self.attributes
+        return graph
+
+    def _io_nodes(self, kind: type, type_field: str, key: str) -> dict[str, tuple[int, ...]]:
+        names = sorted(n for n, node in self.nodes.items() if isinstance(node, kind))
+        if not names:
+            raise NIRImportError(f"the graph has no {kind.__name__} node")
+        shapes: dict[str, tuple[int, ...]] = {}
+        for name in names:
+            types = getattr(self.nodes[name], type_field, None)
+            shape = types.get(key) if isinstance(types, dict) else None
+            where = f"{kind.__name__} node '{name}'"
+            if shape is None:
+                raise NIRImportError(f"{where} has no shape")
+            shapes[name] = _ints(shape, None, where, "shape")
+            if not shapes[name] or min(shapes[name]) < 1:
+                raise NIRImportError(f"{where}: shape must be positive sizes, got {shape}")
+        return shapes
+
+    def _add_node(self, name: str) -> None:
+        node = self.nodes[name]
+        where = f"node '{name}' ({type(node).__name__})"
+        x = self._input_of(name, where)
+        if isinstance(node, nir.Output):
+            self.values[name] = x
+            return
+        builder = _builder(node)
+        if builder is None:
+            raise NIRImportError(f"{where}: unsupported NIR primitive")
+        op = builder(node, x, where)
+        self._append(op, name_hint(name), where)
+        self.values[name] = op.results[0]
+
+    def _append(self, op: Operation, hint: str | None, where: str) -> None:
+        try:
+            op.verify()
+        except VerifyException as e:
+            raise NIRImportError(f"{where}: {e}") from e
+        op.results[0].name_hint = hint
+        self.block.add_op(op)
+
+    def _input_of(self, name: str, where: str) -> SSAValue:
+        sources = sorted(self.preds[name])
+        if not sources:
+            raise NIRImportError(f"{where} has no incoming edge")
+        forward = [s for s in sources if (s, name) not in self.back]
+        if forward:
+            type_ = self.values[forward[0]].type
+            for src in forward[1:]:
+                if self.values[src].type != type_:
+                    raise NIRImportError(
+                        f"{where}: inputs from '{forward[0]}' "
+                        f"{list(value_shape(self.values[forward[0]]))} and '{src}' "
+                        f"{list(value_shape(self.values[src]))} have different shapes"
+                    )
+        else:
+            type_ = tensor_f32(self._declared_output_shape(sources[0], where))
+        values = [
+            self._recurrent(s, type_, where) if (s, name) in self.back else self.values[s]
+            for s in sources
+        ]
+        if len(values) == 1:
+            return values[0]
+        add = AddOp(values)
+        hint = name_hint(name)
+        self._append(add, f"{hint}_in" if hint else None, where)
+        return add.output
+
+    def _declared_output_shape(self, src: str, where: str) -> tuple[int, ...]:
+        types = getattr(self.nodes[src], "output_type", None)
+        shape = types.get("output") if isinstance(types, dict) else None
+        if shape is None:
+            raise NIRImportError(
+                f"{where} is only reached through a recurrent edge from '{src}', whose "
+                "output shape is not declared"
+            )
+        return _ints(shape, None, where, f"output shape of '{src}'")
+
+    def _recurrent(self, src: str, type_: Any, where: str) -> SSAValue:
+        """The previous-step value of `src` (its operand is set once `src` is built)."""
+        rec = self.recurrent.get(src)
+        if rec is None:
+            placeholder = Block(arg_types=[type_]).args[0]
+            rec = RecurrentOp.create(operands=[placeholder], result_types=[type_])
+            hint = name_hint(src)
+            rec.output.name_hint = f"{hint}_prev" if hint else None
+            self.block.add_op(rec)
+            self.recurrent[src] = rec
+        elif rec.output.type != type_:
+            raise NIRImportError(f"{where}: recurrent input from '{src}' has a different shape")
+        return rec.output
+
+
+def _graph_attributes(graph: nir.NIRGraph) -> dict[str, Any]:
+    metadata = graph.metadata if isinstance(graph.metadata, dict) else {}
+    text = metadata.get(ATTRIBUTES_KEY)
+    if text is None:
+        return {}
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    from snn_dialect.api import make_context
+
+    try:
+        attr = Parser(make_context(), str(text), ATTRIBUTES_KEY).parse_attribute()
+    except ParseError as e:
+        raise NIRImportError(
+            f"graph metadata '{ATTRIBUTES_KEY}' is not an attribute: {e.msg}"
+        ) from None
+    if not isinstance(attr, DictionaryAttr):
+        raise NIRImportError(f"graph metadata '{ATTRIBUTES_KEY}' must be a dictionary")
+    return dict(attr.data)
+
+
+# ---- parameters ----------------------------------------------------------------------------
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0] if text else type(error).__name__
+
+
+def _array(node: nir.NIRNode, name: str, where: str, default: float | None = None) -> np.ndarray:
+    """Parameter `name` of `node` as a finite float32 array."""
+    value = getattr(node, name, None)
+    if value is None:
+        if default is None:
+            raise NIRImportError(f"{where}: missing parameter '{name}'")
+        value = default
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise NIRImportError(f"{where}: parameter '{name}' is not numeric") from None
+    if not np.isfinite(array).all():
+        raise NIRImportError(f"{where}: parameter '{name}' holds NaN or infinite values")
+    array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise NIRImportError(f"{where}: parameter '{name}' overflows float32")
+    return array
+
+
+def _param(
+    node: nir.NIRNode, name: str, shape: tuple[int, ...], where: str, default: float | None = None
+) -> np.ndarray:
+    """Parameter `name` broadcast to `shape`."""
+    array = _array(node, name, where, default)
+    try:
+        return np.ascontiguousarray(np.broadcast_to(array, shape))
+    except ValueError:
+        raise NIRImportError(
+            f"{where}: parameter '{name}' has shape {list(array.shape)}, which does not fit "
+            f"the input shape {list(shape)}"
+        ) from None
+
+
+def _ints(value: Any, n: int | None, where: str, name: str) -> tuple[int, ...]:
+    """`value` (an int or a sequence) as `n` ints; one value is repeated `n` times."""
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):
+        array = np.asarray(None)
+    integral = array.dtype.kind in "iu" or (
+        array.dtype.kind == "f" and np.isfinite(array).all() and (array == np.round(array)).all()
+    )
+    if not integral:
+        raise NIRImportError(f"{where}: '{name}' must be integers, got {value!r}")
+    flat = [int(v) for v in array.reshape(-1)]
+    if n is not None and len(flat) == 1:
+        flat = flat * n
+    if n is not None and len(flat) != n:
+        raise NIRImportError(f"{where}: '{name}' needs {n} values, got {value!r}")
+    return tuple(flat)
+
+
+# ---- one builder per primitive --------------------------------------------------------------
+
+
+def _dense(node: nir.Linear | nir.Affine, x: SSAValue, where: str) -> Operation:
+    weight = _array(node, "weight", where)
+    if weight.ndim != 2:
+        raise NIRImportError(
+            f"{where}: weight must be a matrix [n_out, n_in], got shape {list(weight.shape)}"
+        )
+    n_in = int(np.prod(value_shape(x)))
+    if weight.shape[1] != n_in:
+        raise NIRImportError(
+            f"{where}: weight has {weight.shape[1]} columns but the input has {n_in} elements "
+            f"(shape {list(value_shape(x))})"
+        )
+    if isinstance(node, nir.Affine):
+        return AffineOp(x, weight, _param(node, "bias", (weight.shape[0],), where))
+    return LinearOp(x, weight)
+
+
+def _same_padding(kernel: Sequence[int], stride: Sequence[int], dilation: Sequence[int], where):
+    padding = []
+    for k, s, d in zip(kernel, stride, dilation, strict=True):
+        total = d * (k - 1)
+        if s != 1 or total % 2:
+            raise NIRImportError(
+                f"{where}: padding 'same' needs stride 1 and an odd (dilated) kernel to be "
+                "symmetric"
+            )
+        padding.append(total // 2)
+    return tuple(padding)
+
+
+def _conv(node: nir.Conv1d | nir.Conv2d, x: SSAValue, where: str) -> Operation:
+    rank = 1 if isinstance(node, nir.Conv1d) else 2
+    weight = _array(node, "weight", where)
+    in_shape = value_shape(x)
+    if weight.ndim != rank + 2:
+        raise NIRImportError(f"{where}: weight must have rank {rank + 2}, got {weight.ndim}")
+    if len(in_shape) != rank + 1:
+        raise NIRImportError(
+            f"{where}: expects a [C, {'L' if rank == 1 else 'H, W'}] input, got shape "
+            f"{list(in_shape)}"
+        )
+    (groups,) = _ints(node.groups, 1, where, "groups")
+    if groups < 1 or weight.shape[0] % groups or weight.shape[1] * groups != in_shape[0]:
+        raise NIRImportError(
+            f"{where}: weight {list(weight.shape)} with groups={groups} does not fit an input "
+            f"with {in_shape[0]} channels"
+        )
+    if node.input_shape is not None:
+        declared = _ints(node.input_shape, rank, where, "input_shape")
+        if declared != in_shape[1:]:
+            raise NIRImportError(
+                f"{where}: input_shape {list(declared)} differs from the input's spatial shape "
+                f"{list(in_shape[1:])}"
+            )
+    stride = _ints(node.stride, rank, where, "stride")
+    dilation = _ints(node.dilation, rank, where, "dilation")
+    kernel = weight.shape[2:]
+    padding = node.padding.decode() if isinstance(node.padding, bytes) else node.padding
+    if isinstance(padding, str) and padding == "same":
+        padding = _same_padding(kernel, stride, dilation, where)
+    elif isinstance(padding, str) and padding == "valid":
+        padding = (0,) * rank
+    else:
+        padding = _ints(padding, rank, where, "padding")
+    _check_window(in_shape[1:], kernel, stride, padding, dilation, where)
+    bias = _param(node, "bias", (weight.shape[0],), where, default=0.0)
+    cls = Conv1dOp if rank == 1 else Conv2dOp
+    return cls(x, weight, bias, stride, padding, dilation, groups)
+
+
+def _check_window(spatial, kernel, stride, padding, dilation, where: str) -> None:
+    if min(stride) < 1 or min(dilation) < 1 or min(padding) < 0:
+        raise NIRImportError(f"{where}: stride and dilation must be >= 1 and padding >= 0")
+    for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation, strict=True):
+        if conv_output_size(n, k, s, p, d) < 1:
+            raise NIRImportError(
+                f"{where}: window {list(kernel)} does not fit the input {list(spatial)}"
+            )
+
+
+def _pool(node: nir.SumPool2d | nir.AvgPool2d, x: SSAValue, where: str) -> Operation:
+    in_shape = value_shape(x)
+    if len(in_shape) != 3:
+        raise NIRImportError(f"{where}: expects a [C, H, W] input, got shape {list(in_shape)}")
+    kernel = _ints(node.kernel_size, 2, where, "kernel_size")
+    stride = _ints(node.stride, 2, where, "stride")
+    padding = _ints(node.padding, 2, where, "padding")
+    if min(kernel) < 1:
+        raise NIRImportError(f"{where}: kernel_size must be >= 1")
+    _check_window(in_shape[1:], kernel, stride, padding, (1, 1), where)
+    cls = SumPool2dOp if isinstance(node, nir.SumPool2d) else AvgPool2dOp
+    return cls(x, kernel, stride, padding)
+
+
+def _flatten(node: nir.Flatten, x: SSAValue, where: str) -> Operation:
+    shape = value_shape(x)
+    declared = node.input_type.get("input") if isinstance(node.input_type, dict) else None
+    if declared is not None and _ints(declared, None, where, "input_type") != shape:
+        raise NIRImportError(
+            f"{where}: input_type {list(np.asarray(declared).reshape(-1))} differs from the "
+            f"input's shape {list(shape)}"
+        )
+    (start,) = _ints(node.start_dim, 1, where, "start_dim")
+    (end,) = _ints(node.end_dim, 1, where, "end_dim")
+    first, last = _normalize_dim(start, len(shape)), _normalize_dim(end, len(shape))
+    if first is None or last is None or first > last:
+        raise NIRImportError(
+            f"{where}: start_dim={start}, end_dim={end} do not fit the input shape {list(shape)}"
+        )
+    out = (*shape[:first], int(np.prod(shape[first : last + 1])), *shape[last + 1 :])
+    return FlattenOp.create(
+        operands=[x],
+        result_types=[tensor_f32(out)],
+        properties={"start_dim": IntegerAttr(start, i64), "end_dim": IntegerAttr(end, i64)},
+    )
+
+
+def _elementwise(node: nir.NIRNode, x: SSAValue, where: str) -> Operation:
+    cls = ELEMENTWISE[type(node)]
+    trait = cls.get_trait(ElementwiseOp)
+    assert trait is not None
+    shape = value_shape(x)
+    properties = {
+        p: dense_f32(_param(node, p, shape, where, PARAM_DEFAULTS.get(p))) for p in trait.params
+    }
+    return cls.create(operands=[x], result_types=[x.type], properties=properties)
+
+
+_Builder = Callable[[Any, SSAValue, str], Operation]
+
+BUILDERS: dict[type[nir.NIRNode], _Builder] = {
+    nir.Linear: _dense,
+    nir.Affine: _dense,
+    nir.Conv1d: _conv,
+    nir.Conv2d: _conv,
+    nir.SumPool2d: _pool,
+    nir.AvgPool2d: _pool,
+    nir.Flatten: _flatten,
+    **dict.fromkeys(ELEMENTWISE, _elementwise),
+}
+"""NIR primitive -> function building its op from the node and its input value."""
+
+
+def _builder(node: Any) -> _Builder | None:
+    return BUILDERS.get(type(node))
+
+
+# --------------------------------------------------------------------------------------------
+# Export
+# --------------------------------------------------------------------------------------------
+
+ELEMENTWISE_NIR: dict[type[Operation], type[nir.NIRNode]] = {
+    op: node for node, op in ELEMENTWISE.items()
+}
+
+
+def export_nir(module: ModuleOp | GraphOp) -> nir.NIRGraph:
+    """The NIR graph of the (single) `snn.graph` in `module`."""
+    return _Exporter(_single_graph(module)).build()
+
+
+def write_nir(module: ModuleOp | GraphOp, path: str | Path) -> None:
+    """Export `module` and write it to `path` (the file appears only once complete)."""
+    graph = export_nir(module)
+    with atomic_path(path) as tmp:
+        nir.write(tmp, graph)
+
+
+def _single_graph(module: ModuleOp | GraphOp) -> GraphOp:
+    if isinstance(module, GraphOp):
+        return module
+    graphs = [op for op in module.ops if isinstance(op, GraphOp)]
+    if len(graphs) != 1:
+        raise NIRExportError(f"expected one snn.graph in the module, found {len(graphs)}")
+    return graphs[0]
+
+
+def _printed_names(graph: GraphOp) -> dict[SSAValue, str]:
+    """The names xDSL's printer gives the values that have name hints."""
+    counts: dict[str, int] = defaultdict(int)
+    names: dict[SSAValue, str] = {}
+    values = [*graph.block.args, *(r for op in graph.block.ops for r in op.results)]
+    for value in values:
+        hint = value.name_hint
+        if hint:
+            names[value] = f"{hint}_{counts[hint]}" if counts[hint] else hint
+            counts[hint] += 1
+    return names
+
+
+def _numbered(prefix: str, n: int) -> list[str]:
+    if n == 1:
+        return [prefix]
+    width = len(str(n - 1))
+    return [f"{prefix}_{i:0{width}d}" for i in range(n)]
+
+
+class _Exporter:
+    def __init__(self, graph: GraphOp):
+        self.graph = graph
+        self.where = f"snn.graph @{graph.sym_name.data}"
+        self.nodes: dict[str, nir.NIRNode] = {}
+        self.edges: list[tuple[str, str]] = []
+        self.names: dict[SSAValue, str] = {}
+        self.delays: dict[RecurrentOp, str] = {}
+        self.ancestors: dict[Operation, set[Operation]] = {}
+        self.used: set[str] = set()
+
+    def build(self) -> nir.NIRGraph:
+        block = self.graph.block
+        printed = _printed_names(self.graph)
+        arg_names = [printed.get(a) for a in block.args]
+        if (
+            None in arg_names
+            or arg_names != sorted(arg_names)
+            or len(set(arg_names)) < len(arg_names)
+        ):
+            arg_names = _numbered("input", len(block.args))
+        for arg, name in zip(block.args, arg_names, strict=True):
+            self.names[arg] = self._unique(name or "input")
+            self.nodes[self.names[arg]] = nir.Input(input_type={"input": _shape(arg)})
+        outputs = self.graph.output_op.outputs
+        out_names = [self._unique(n) for n in _numbered("output", len(outputs))]
+        for index, op in enumerate(o for o in block.ops if not isinstance(o, AddOp | OutputOp)):
+            name = printed.get(op.results[0]) or f"{op.name.removeprefix('snn.')}_{index}"
+            self.names[op.results[0]] = self._unique(name)
+        for op in block.ops:
+            if not isinstance(op, AddOp | OutputOp | RecurrentOp):
+                self._node(op)
+        for name, value in zip(out_names, outputs, strict=True):
+            self.nodes[name] = nir.Output(output_type={"output": _shape(value)})
+            self._connect(value, self.graph.output_op, name)
+        self._check_duplicates()
+        return nir.NIRGraph(
+            nodes={n: self.nodes[n] for n in self._ordered()},
+            edges=self.edges,
+            metadata=self._metadata(),
+            type_check=False,
+        )
+
+    def _ordered(self) -> list[str]:
+        """Inputs, then the nodes as created, then outputs."""
+        ins = [n for n, v in self.nodes.items() if isinstance(v, nir.Input)]
+        outs = [n for n, v in self.nodes.items() if isinstance(v, nir.Output)]
+        return [*ins, *(n for n in self.nodes if n not in ins and n not in outs), *outs]
+
+    def _metadata(self) -> dict[str, Any]:
+        metadata: dict[str, Any] = {"dt": self.graph.dt_value}
+        if self.graph.attributes:
+            metadata[ATTRIBUTES_KEY] = str(DictionaryAttr(dict(self.graph.attributes)))
+        return metadata
+
+    def _unique(self, name: str) -> str:
+        candidate, k = name, 1
+        while candidate in self.used:
+            candidate, k = f"{name}_{k}", k + 1
+        self.used.add(candidate)
+        return candidate
+
+    def _node(self, op: Operation) -> None:
+        name = self.names[op.results[0]]
+        node = self._convert(op)
+        source = op.operands[0]
+        if isinstance(op, LinearOp | AffineOp) and len(value_shape(source)) > 1:
+            flat = self._unique(f"{name}.flatten")
+            self.nodes[flat] = nir.Flatten(
+                input_type={"input": _shape(source)}, start_dim=0, end_dim=-1
+            )
+            self._connect(source, op, flat)
+            self.nodes[name] = node
+            self.edges.append((flat, name))
+            return
+        self.nodes[name] = node
+        for operand in op.operands:
+            self._connect(operand, op, name)
+
+    def _connect(self, value: SSAValue, consumer: Operation, target: str) -> None:
+        for src in self._sources(value, consumer):
+            self.edges.append((src, target))
+
+    def _sources(self, value: SSAValue, consumer: Operation) -> list[str]:
+        """NIR nodes whose outputs sum to `value` as seen by `consumer`."""
+        owner = value.owner
+        if isinstance(owner, AddOp):
+            return [s for operand in owner.inputs for s in self._sources(operand, consumer)]
+        if isinstance(owner, RecurrentOp):
+            if self._closes_cycle(owner, consumer):
+                return self._sources(owner.input, consumer)
+            return [self._delay(owner)]
+        return [self.names[value]]
+
+    def _closes_cycle(self, rec: RecurrentOp, consumer: Operation) -> bool:
+        """Whether `consumer` feeds the operand of `rec` (so NIR's cycle implies the delay)."""
+        producer = rec.input.owner
+        if not isinstance(producer, Operation):
+            return False
+        if producer not in self.ancestors:
+            seen: set[Operation] = set()
+            work = [producer]
+            while work:
+                for operand in work.pop().operands:
+                    owner = operand.owner
+                    if isinstance(owner, Operation) and owner not in seen:
+                        seen.add(owner)
+                        work.append(owner)
+            self.ancestors[producer] = seen
+        return consumer is producer or consumer in self.ancestors[producer]
+
+    def _delay(self, rec: RecurrentOp) -> str:
+        """A one-step `Delay` node for a recurrent edge that closes no cycle."""
+        name = self.delays.get(rec)
+        if name is None:
+            name = self.names[rec.output]
+            self.delays[rec] = name
+            self.nodes[name] = nir.Delay(
+                delay=np.full(value_shape(rec.output), self.graph.dt_value, np.float32)
+            )
+            self._connect(rec.input, rec, name)
+        return name
+
+    def _check_duplicates(self) -> None:
+        seen: set[tuple[str, str]] = set()
+        for edge in self.edges:
+            if edge in seen:
+                raise NIRExportError(
+                    f"{self.where}: node '{edge[1]}' receives the output of '{edge[0]}' more "
+                    "than once, which NIR cannot express"
+                )
+            seen.add(edge)
+
+    def _convert(self, op: Operation) -> nir.NIRNode:
+        if isinstance(op, LinearOp):
+            return nir.Linear(weight=_copy(op, "weight"))
+        if isinstance(op, AffineOp):
+            return nir.Affine(weight=_copy(op, "weight"), bias=_copy(op, "bias"))
+        if isinstance(op, ConvOpBase):
+            return _export_conv(op)
+        if isinstance(op, PoolOpBase):
+            return _export_pool(op)
+        if isinstance(op, FlattenOp):
+            return nir.Flatten(
+                input_type={"input": np.array(op.in_shape)},
+                start_dim=int(op.start_dim.value.data),
+                end_dim=int(op.end_dim.value.data),
+            )
+        kind = ELEMENTWISE_NIR.get(type(op))
+        trait = op.get_trait(ElementwiseOp)
+        if kind is None or trait is None:
+            raise NIRExportError(f"{self.where}: {op.name} has no NIR primitive")
+        return kind(**{p: _copy(op, p) for p in trait.params})
+
+
+def _shape(value: SSAValue) -> np.ndarray:
+    return np.array(value_shape(value), dtype=np.int64)
+
+
+def _copy(op: Operation, name: str) -> np.ndarray:
+    return np.array(op.array(name), dtype=np.float32)  # type: ignore[attr-defined]
+
+
+def _export_conv(op: ConvOpBase) -> nir.NIRNode:
+    stride, padding, dilation = op.window()
+    spatial = op.in_shape[1:]
+    common = {
+        "weight": _copy(op, "weight"),
+        "bias": _copy(op, "bias"),
+        "groups": int(op.groups.value.data),
+    }
+    if isinstance(op, Conv1dOp):
+        return nir.Conv1d(
+            input_shape=spatial[0],
+            stride=stride[0],
+            padding=padding[0],
+            dilation=dilation[0],
+            **common,
+        )
+    return nir.Conv2d(
+        input_shape=tuple(spatial), stride=stride, padding=padding, dilation=dilation, **common
+    )
+
+
+def _export_pool(op: PoolOpBase) -> nir.NIRNode:
+    kernel, stride, padding = op.window()
+    kind = nir.SumPool2d if isinstance(op, SumPool2dOp) else nir.AvgPool2d
+    node = kind(
+        kernel_size=np.array(kernel, np.int64),
+        stride=np.array(stride, np.int64),
+        padding=np.array(padding, np.int64),
+    )
+    node.input_type = {"input": np.array(op.in_shape)}
+    node.output_type = {"output": np.array(op.out_shape)}
+    return node
+
+
+__all__ = [
+    "DEFAULT_DT",
+    "NIRExportError",
+    "NIRImportError",
+    "export_nir",
+    "import_nir",
+    "read_nir_file",
+    "write_nir",
+]
