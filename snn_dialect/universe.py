@@ -31,6 +31,7 @@ PASSES: dict[str, tuple[str, str]] = {
     "convert-snn-to-linalg": ("transforms.convert_snn_to_linalg", "ConvertSnnToLinalgPass"),
     "snn-dead-neuron": ("transforms.dead_neuron", "DeadNeuronPass"),
     "snn-fuse": ("transforms.fuse", "FusePass"),
+    "snn-prune": ("transforms.prune", "PrunePass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 

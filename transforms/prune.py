@@ -1,0 +1,616 @@
+"""snn-prune: weight pruning by magnitude or to a target sparsity (approximate).
+
+Every synapse op (an op with the `SynapseOp` trait: linear, affine, conv) is a candidate.
+A weight's saliency is `|w|`, or with `activity_aware` `|w| * |m|` where `m` is the mean
+value per step of the input element the weight reads, taken from the profiled `firing_rates`
+of the spiking neuron op that produces the synapse's operand (propagated through add, scale,
+delay, recurrent, flatten and pooling ops by their linear maps, in steady state).
+
+Weights are zeroed (unstructured) or whole output indices are removed (structured); the pass
+appends a note `{pass = "snn-prune", sparsity = ..., pruned = ..., ...}` to the graph's
+`snn.approximations` (see `transforms.notes`) whenever it changed the graph.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import BlockArgument, Operation, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.utils.exceptions import PassFailedException
+
+from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.ops import (
+    AddOp,
+    ConvSynapse,
+    DelayOp,
+    FlattenOp,
+    GraphOp,
+    PoolOpBase,
+    RecurrentOp,
+    ScaleOp,
+)
+from snn_dialect.simulator import window_forward
+from snn_dialect.stats import GraphStats, graph_stats
+from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
+from transforms.notes import record_approximation
+
+SCOPES = ("layer", "global")
+
+
+def _synapse(op: Operation) -> SynapseOp | None:
+    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+
+
+# --------------------------------------------------------------------------------------------
+# Profiled activity
+# --------------------------------------------------------------------------------------------
+
+
+def mean_activity(value: SSAValue) -> np.ndarray | None:
+    """The profiled mean per step of each element of `value` (shaped like it), or None.
+
+    Spiking neuron ops with `firing_rates` emit 0/1, so their mean is the rate. Add, scale,
+    flatten and pooling are linear and map means to means; delay and recurrent edges keep
+    them (steady state). Anything else (graph inputs, unprofiled or non-spiking neurons,
+    synapses, a cycle of such ops) has no known mean.
+    """
+    return _mean(value, set())
+
+
+def _mean(value: SSAValue, visiting: set[SSAValue]) -> np.ndarray | None:
+    if isinstance(value, BlockArgument) or value in visiting:
+        return None
+    op = value.owner
+    assert isinstance(op, Operation)
+    neuron = op.get_trait(NeuronOp)
+    if neuron is not None:
+        rates = neuron.parameters(op).get("firing_rates")
+        return rates.astype(np.float64) if neuron.spiking and rates is not None else None
+    visiting.add(value)
+    try:
+        means = [_mean(operand, visiting) for operand in op.operands]
+    finally:
+        visiting.discard(value)
+    if any(m is None for m in means) or not means:
+        return None
+    if isinstance(op, AddOp):
+        return np.sum(means, axis=0)
+    if isinstance(op, DelayOp | RecurrentOp):
+        return means[0]
+    if isinstance(op, ScaleOp | FlattenOp | PoolOpBase):
+        return window_forward(op, means[0][None])[0]
+    return None
+
+
+def _block_means(op: Operation, trait: SynapseOp, blocks: np.ndarray) -> np.ndarray | None:
+    """The mean input seen by each weight, broadcastable to `blocks` (float32), or None.
+
+    A dense synapse reads input element `(j, k)` through block entry `[:, j, k]`: exact. A
+    convolution reads input channel `c` through every kernel tap: the channel's mean over all
+    positions is used, which ignores spatial variation and the zero padding at borders.
+    """
+    mean = mean_activity(op.operands[0])
+    if mean is None:
+        return None
+    n_out, n_in, _ = blocks.shape
+    if not isinstance(trait, ConvSynapse):
+        return mean.reshape(1, n_in, -1).astype(np.float32)
+    channel_mean = mean.reshape(mean.shape[0], -1).mean(axis=1)
+    groups = mean.shape[0] // n_in
+    per_group = n_out // groups
+    channel = (np.arange(n_out) // per_group)[:, None] * n_in + np.arange(n_in)[None, :]
+    return channel_mean[channel][:, :, None].astype(np.float32)
+
+
+# --------------------------------------------------------------------------------------------
+# Unstructured pruning
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SynapseWeights:
+    """A synapse op's weight blocks `[n_out, n_in, k]` and the mean input of each weight."""
+
+    op: Operation
+    trait: SynapseOp
+    blocks: np.ndarray
+    means: np.ndarray | None
+
+    @classmethod
+    def of(cls, op: Operation, activity_aware: bool) -> SynapseWeights | None:
+        trait = _synapse(op)
+        if trait is None:
+            return None
+        blocks = trait.blocks(op)
+        means = _block_means(op, trait, blocks) if activity_aware else None
+        return cls(op, trait, blocks, means)
+
+    def saliency(self) -> np.ndarray:
+        """`|w|` (times `|mean input|` when known); -1 where the weight is already zero, so
+        existing zeros are the first to count towards a sparsity target."""
+        key = np.abs(self.blocks)
+        if self.means is not None:
+            key *= np.abs(self.means)
+        key[self.blocks == 0] = -1.0
+        return key
+
+    def pruned(self, mask: np.ndarray) -> Operation:
+        """The op with the weights under `mask` zeroed; with known means their mean current
+        `sum_j w_ij m_j` moves into the bias (a linear op becomes affine)."""
+        bias = self.trait.bias(self.op)
+        if self.means is not None:
+            removed = np.where(mask, self.blocks, np.float32(0))
+            if self.means.shape[0] == 1 and self.means.shape[2] == self.blocks.shape[2]:
+                shift = removed.reshape(len(removed), -1) @ self.means.reshape(-1)
+            else:
+                shift = (removed * self.means).sum(axis=(1, 2))
+            if shift.any():
+                base = bias if bias is not None else np.zeros(len(shift), np.float32)
+                bias = (base.astype(np.float64) + shift).astype(np.float32)
+        blocks = np.where(mask, np.float32(0), self.blocks)
+        return self.trait.rebuilt(self.op, blocks, bias)
+
+
+def smallest(key: np.ndarray, cut: float, ties: int) -> np.ndarray:
+    """Mask of the entries of `key` below `cut`, plus the first `ties` (row-major) equal to it."""
+    mask = key < cut
+    if ties > 0:
+        flat = mask.reshape(-1)
+        flat[np.flatnonzero(key.reshape(-1) == cut)[:ties]] = True
+    return mask
+
+
+class Selection(ABC):
+    """Which weights of one synapse op to prune, given their saliency."""
+
+    @abstractmethod
+    def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None: ...
+
+
+@dataclass(frozen=True)
+class BelowThreshold(Selection):
+    """Saliency at or below `threshold`."""
+
+    threshold: float
+
+    def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
+        return key <= self.threshold
+
+
+@dataclass(frozen=True)
+class LayerSparsity(Selection):
+    """The `round(sparsity * size)` least salient weights of each op (exactly that many)."""
+
+    sparsity: float
+
+    def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
+        count = round(self.sparsity * key.size)
+        if count == 0:
+            return None
+        cut = np.partition(key.reshape(-1), count - 1)[count - 1]
+        return smallest(key, cut, count - int(np.count_nonzero(key < cut)))
+
+
+@dataclass(frozen=True)
+class GlobalCut(Selection):
+    """Per op: the weights below its graph's cut, plus its share of the ties at the cut
+    (shared out in op order so that exactly the requested number goes; see `global_cut`)."""
+
+    cuts: dict[Operation, tuple[float, int]] = field(hash=False)
+
+    def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
+        if op not in self.cuts:
+            return None
+        return smallest(key, *self.cuts[op])
+
+
+def global_cut(
+    keys: dict[Operation, np.ndarray], sparsity: float
+) -> dict[Operation, tuple[float, int]]:
+    """Per op (cut, ties) selecting the `round(sparsity * n)` least salient of all `n`
+    weights of `keys` (one graph's saliencies)."""
+    flat = np.concatenate([k.reshape(-1) for k in keys.values()])
+    count = round(sparsity * flat.size)
+    if count == 0:
+        return {}
+    flat.partition(count - 1)
+    cut = float(flat[count - 1])
+    remaining = count - int(np.count_nonzero(flat[:count] < cut))
+    del flat
+    cuts: dict[Operation, tuple[float, int]] = {}
+    for op, key in keys.items():
+        ties = min(remaining, int(np.count_nonzero(key == cut))) if remaining else 0
+        cuts[op] = (cut, ties)
+        remaining -= ties
+    return cuts
+
+
+@dataclass
+class PruneWeights(RewritePattern):
+    """Zeroes the weights of a synapse op that `selection` picks (by saliency)."""
+
+    selection: Selection
+    activity_aware: bool
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        weights = SynapseWeights.of(op, self.activity_aware)
+        if weights is None or weights.blocks.size == 0:
+            return
+        mask = self.selection.mask(op, weights.saliency())
+        if mask is None:
+            return
+        mask &= weights.blocks != 0
+        if not mask.any():
+            return
+        rewriter.replace(op, weights.pruned(mask))
+
+
+# --------------------------------------------------------------------------------------------
+# Structured pruning: whole output indices (neurons, channels) leave their index space
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SpaceCandidate:
+    """An index space that may lose indices, ranked by its producers' weight rows."""
+
+    anchor: tuple[int, int]
+    """(position in the block, result number) of a producer: stable while spaces narrow."""
+    size: int
+    score: np.ndarray
+    """Per index: L2 norm of its incoming rows (times its firing rate when profiled)."""
+    row_nonzeros: np.ndarray
+    """Per index: nonzero weights in its producers' rows."""
+    row_weights: int
+    """All weights of its producers."""
+    producers: list[Operation]
+    consumers: list[Operation]
+
+
+def _index_rates(space: IndexSpace) -> np.ndarray | None:
+    """Per index of `space`: the highest mean firing rate of its profiled spiking neurons."""
+    found: list[np.ndarray] = []
+    for op in space.elementwise:
+        neuron = op.get_trait(NeuronOp)
+        rates = neuron.parameters(op).get("firing_rates") if neuron is not None else None
+        if neuron is not None and neuron.spiking and rates is not None:
+            found.append(rates.reshape(space.size, -1).mean(axis=1))
+    return np.max(found, axis=0) if found else None
+
+
+def _blocks(op: Operation) -> np.ndarray:
+    trait = _synapse(op)
+    assert trait is not None
+    return trait.blocks(op)
+
+
+def space_candidates(graph: GraphOp, activity_aware: bool) -> list[SpaceCandidate]:
+    """The index spaces of `graph` that structured pruning may narrow."""
+    positions = {op: i for i, op in enumerate(graph.block.ops)}
+    candidates: list[SpaceCandidate] = []
+    for space in index_spaces(graph.block):
+        if space.pinned or not space.producers or space.size < 2:
+            continue
+        squares = np.zeros(space.size)
+        row_nonzeros = np.zeros(space.size, np.int64)
+        for op in space.producers:
+            blocks = _blocks(op)
+            squares += np.einsum("ijk,ijk->i", blocks, blocks, dtype=np.float64)
+            row_nonzeros += np.count_nonzero(blocks, axis=(1, 2))
+        score = np.sqrt(squares)
+        rates = _index_rates(space) if activity_aware else None
+        if rates is not None:
+            score *= rates
+        anchor = space.producers[0]
+        result = next(i for i, r in enumerate(anchor.results) if space.contains(r))
+        candidates.append(
+            SpaceCandidate(
+                anchor=(positions[anchor], result),
+                size=space.size,
+                score=score,
+                row_nonzeros=row_nonzeros,
+                row_weights=sum(_blocks(op).size for op in space.producers),
+                producers=list(space.producers),
+                consumers=list(space.consumers),
+            )
+        )
+    return candidates
+
+
+def _removal_order(candidate: SpaceCandidate) -> np.ndarray:
+    """Indices of `candidate` that may go, least salient first (the most salient stays)."""
+    return np.argsort(candidate.score, kind="stable")[:-1]
+
+
+def _first_reaching(nonzeros: np.ndarray, needed: int) -> int:
+    """How many of the ordered items remove at least `needed` nonzeros (all if none do)."""
+    if needed <= 0:
+        return 0
+    return min(int(np.searchsorted(np.cumsum(nonzeros), needed)) + 1, len(nonzeros))
+
+
+class RemovedCounter:
+    """Exact count of the nonzero weights that removing sets of indices takes away.
+
+    Removing index `j` of a space takes its producers' rows and its consumers' column blocks;
+    a weight between two shrinking spaces must be counted once. Each synapse op touching a
+    candidate contributes `nonzeros - rows_kept^T N cols_kept`, `N` its per-block nonzero
+    counts: one matrix-vector product per op and query.
+    """
+
+    def __init__(self, candidates: list[SpaceCandidate]):
+        self.sizes = [c.size for c in candidates]
+        sides: dict[Operation, list[int | None]] = {}
+        for i, c in enumerate(candidates):
+            for op in c.producers:
+                sides.setdefault(op, [None, None])[0] = i
+            for op in c.consumers:
+                sides.setdefault(op, [None, None])[1] = i
+        self.terms: list[tuple[np.ndarray, int | None, int | None, float]] = []
+        for op, (rows, columns) in sides.items():
+            counts = (_blocks(op) != 0).sum(axis=2, dtype=np.float32)
+            self.terms.append((counts, rows, columns, float(counts.sum(dtype=np.float64))))
+
+    def __call__(self, removed: list[np.ndarray]) -> int:
+        """Nonzero weights gone when candidate `i` loses the indices `removed[i]`."""
+        kept = [np.ones(n, np.float32) for n in self.sizes]
+        for mask, gone in zip(kept, removed, strict=True):
+            mask[gone] = 0
+        total = 0.0
+        for counts, rows, columns, nonzeros in self.terms:
+            per_row = counts @ kept[columns] if columns is not None else counts.sum(axis=1)
+            left = per_row @ kept[rows] if rows is not None else per_row.sum()
+            total += nonzeros - float(left)
+        return round(total)
+
+
+def plan_removals(
+    candidates: list[SpaceCandidate],
+    stats: GraphStats,
+    threshold: float | None,
+    sparsity: float,
+    scope: str,
+) -> dict[tuple[int, int], np.ndarray]:
+    """Sorted indices to keep per space anchor (only spaces that lose something).
+
+    `threshold`: scores at or below it. `layer`: per space, the fewest least salient indices
+    that bring its producers' weights to `sparsity`. `global`: the fewest of one ranking over
+    all spaces that bring all of the graph's weights there (found by bisection on an exact
+    count of what a prefix of the ranking removes)."""
+    orders = [_removal_order(c) for c in candidates]
+    removed: list[np.ndarray] = []
+    if threshold is not None or scope == "layer":
+        for c, order in zip(candidates, orders, strict=True):
+            if threshold is not None:
+                count = int(np.count_nonzero(c.score[order] <= threshold))
+            else:
+                zeros = c.row_weights - int(c.row_nonzeros.sum())
+                needed = round(sparsity * c.row_weights) - zeros
+                count = _first_reaching(c.row_nonzeros[order], needed)
+            removed.append(order[:count])
+    elif candidates:
+        owner = np.concatenate([np.full(len(o), i) for i, o in enumerate(orders)])
+        index = np.concatenate(orders)
+        score = np.concatenate([c.score[o] for c, o in zip(candidates, orders, strict=True)])
+        ranked = np.argsort(score, kind="stable")
+        needed = round(sparsity * stats.weights) - (stats.weights - stats.synapses)
+        count = RemovedCounter(candidates)
+
+        def prefix(r: int) -> list[np.ndarray]:
+            chosen = ranked[:r]
+            return [index[chosen[owner[chosen] == i]] for i in range(len(candidates))]
+
+        low, high = 0, len(ranked)
+        if needed > 0 and count(prefix(high)) >= needed:
+            while low < high:  # the fewest r with count(prefix(r)) >= needed
+                middle = (low + high) // 2
+                if count(prefix(middle)) >= needed:
+                    high = middle
+                else:
+                    low = middle + 1
+        elif needed <= 0:
+            high = 0
+        removed = prefix(high)
+    return {
+        c.anchor: np.setdiff1d(np.arange(c.size), gone)
+        for c, gone in zip(candidates, removed, strict=True)
+        if len(gone)
+    }
+
+
+@dataclass
+class RemoveIndices(RewritePattern):
+    """Removes the planned indices from their index spaces (`transforms.index_space.narrow`).
+
+    With `activity_aware`, each consumer first absorbs the mean current of the removed
+    indices' column blocks into its bias, as unstructured pruning does for single weights.
+    """
+
+    plans: dict[GraphOp, dict[tuple[int, int], np.ndarray]]
+    activity_aware: bool
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
+        for (position, result), keep in self.plans.pop(op, {}).items():
+            anchor = list(op.block.ops)[position]
+            space = space_of(anchor.results[result])
+            if self.activity_aware:
+                self._fold_removed(space, keep, rewriter)
+                space = space_of(list(op.block.ops)[position].results[result])
+            narrow(space, keep, rewriter)
+
+    @staticmethod
+    def _fold_removed(space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter) -> None:
+        gone = np.ones(space.size, dtype=bool)
+        gone[keep] = False
+        for op in list(space.consumers):
+            weights = SynapseWeights.of(op, activity_aware=True)
+            if weights is None or weights.means is None:
+                continue
+            mask = np.zeros(weights.blocks.shape, dtype=bool)
+            mask[:, gone] = True
+            rewriter.replace(op, weights.pruned(mask))
+
+
+# --------------------------------------------------------------------------------------------
+# The pass
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrunePass(ModulePass):
+    """Prunes synapse weights by magnitude or to a target sparsity. Contract: approximate
+    (changes behaviour by design; what it reached is recorded on the graph).
+
+    Command line (xDSL 0.74 pass options: space-separated `key=value` inside braces, `-` and
+    `_` interchangeable in keys; a float needs a `.`, e.g. `1.0` or `1.0e-3`, never `1` or
+    `1e-3`; a string may be bare or quoted):
+
+        xdsl-opt net.mlir -p 'snn-prune{sparsity=0.8 scope=global}'
+        xdsl-opt net.mlir -p 'snn-prune{threshold=0.05}'
+        xdsl-opt net.mlir -p 'snn-prune{sparsity=0.5 scope="layer" activity_aware=true}'
+        xdsl-opt net.mlir -p 'snn-prune{sparsity=0.3 structured=true}'
+
+    Options:
+      * `threshold` (> 0): prune weights whose saliency is at or below it; or
+      * `sparsity` in [0, 1): the fraction of weights that should be zero afterwards. Exactly
+        one of the two must be given. Each op keeps its existing zeros, which count first.
+      * `scope`: `layer` (each synapse op reaches `sparsity` on its own: exactly
+        `round(sparsity * size)` zeros, or more if it already had more) or `global` (one
+        saliency cut over all synapse weights of the graph, ties at the cut shared out in
+        op order, so exactly `round(sparsity * total)` zeros). Ignored with `threshold`.
+      * `activity_aware`: saliency `|w| * m_j` with `m_j` the profiled mean of the input
+        element (spiking neurons' `firing_rates`, see `mean_activity`); the pruned weights'
+        mean current `sum_j w_ij m_j` is added to output `i`'s bias (linear becomes affine).
+        Convolutions use each input channel's mean over all positions: at borders, where a
+        pruned tap reads zero padding, the folded bias over-compensates. A synapse whose
+        input has no profiled rates falls back to `|w|` without folding (counted in the note
+        as `unprofiled`); a graph where no synapse has profiled input is an error.
+      * `structured`: remove whole output indices (neurons, channels) of synapse ops instead
+        of single weights, least L2 norm of incoming weight rows first (times the index's
+        firing rate with `activity_aware`, where the removed indices' mean current is folded
+        into the consumers' biases). An index leaves its whole index space (producer rows,
+        element-wise parameters, consumer columns), so only unpinned spaces shrink: graph
+        inputs and outputs never change, and every space keeps at least one index. `layer`:
+        each space removes indices until its producers' weights reach `sparsity` (zeros plus
+        removed rows); `global`: one ranking over all spaces until the graph's weights reach
+        it (removed rows and columns count); `threshold`: norms at or below it.
+
+    Note appended to the graph when it changed (`snn.approximations`): `sparsity` reached
+    over all synapse weights (structured: the fraction of the weights before the pass that
+    are now zero or gone), `pruned` nonzero weights removed, `scope`, the `target` or
+    `threshold`, and `unprofiled` / `neurons_removed` where they apply.
+    """
+
+    name = "snn-prune"
+
+    threshold: float = 0.0
+    sparsity: float = -1.0
+    scope: str = "layer"
+    activity_aware: bool = False
+    structured: bool = False
+
+    def check_options(self) -> None:
+        """Raise `PassFailedException` on an inconsistent set of options."""
+        by_threshold = self.threshold > 0
+        by_sparsity = self.sparsity >= 0
+        if math.isnan(self.threshold) or self.threshold < 0:
+            raise PassFailedException(f"{self.name}: threshold must be > 0, got {self.threshold}")
+        if by_threshold == by_sparsity:
+            raise PassFailedException(
+                f"{self.name}: give exactly one of threshold (> 0) and sparsity (in [0, 1)), "
+                f"got threshold={self.threshold} sparsity={self.sparsity}"
+            )
+        if by_sparsity and not self.sparsity < 1:
+            raise PassFailedException(
+                f"{self.name}: sparsity must lie in [0, 1), got {self.sparsity}"
+            )
+        if self.scope not in SCOPES:
+            raise PassFailedException(
+                f"{self.name}: scope must be 'layer' or 'global', got '{self.scope}'"
+            )
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.check_options()
+        graphs = [g for g in op.walk() if isinstance(g, GraphOp)]
+        unprofiled = {g: self._unprofiled(g) for g in graphs}
+        before = {g: graph_stats(g) for g in graphs}
+        if self.structured:
+            threshold = self.threshold if self.threshold > 0 else None
+            plans = {
+                g: plan_removals(
+                    space_candidates(g, self.activity_aware),
+                    before[g],
+                    threshold,
+                    self.sparsity,
+                    self.scope,
+                )
+                for g in graphs
+            }
+            pattern: RewritePattern = RemoveIndices(plans, self.activity_aware)
+        else:
+            pattern = PruneWeights(self._selection(graphs), self.activity_aware)
+        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
+        for graph in graphs:
+            self._record(graph, before[graph], unprofiled[graph])
+
+    def _unprofiled(self, graph: GraphOp) -> int:
+        """Synapse ops whose input has no profiled mean (0 unless `activity_aware`)."""
+        if not self.activity_aware:
+            return 0
+        synapses = [o for o in graph.block.ops if _synapse(o) is not None]
+        missing = sum(mean_activity(o.operands[0]) is None for o in synapses)
+        if synapses and missing == len(synapses):
+            raise PassFailedException(
+                f"{self.name}: activity_aware needs profiled firing_rates, but no synapse op "
+                f"of @{graph.sym_name.data} reads a profiled spiking neuron op (profile the "
+                "graph first)"
+            )
+        return missing
+
+    def _selection(self, graphs: list[GraphOp]) -> Selection:
+        if self.threshold > 0:
+            return BelowThreshold(self.threshold)
+        if self.scope == "layer":
+            return LayerSparsity(self.sparsity)
+        cuts: dict[Operation, tuple[float, int]] = {}
+        for graph in graphs:
+            keys: dict[Operation, np.ndarray] = {}
+            for o in graph.block.ops:
+                weights = SynapseWeights.of(o, self.activity_aware)
+                if weights is not None and weights.blocks.size:
+                    keys[o] = weights.saliency()
+            if keys:
+                cuts |= global_cut(keys, self.sparsity)
+        return GlobalCut(cuts)
+
+    def _record(self, graph: GraphOp, before: GraphStats, unprofiled: int) -> None:
+        after = graph_stats(graph)
+        if after == before:
+            return
+        facts: dict[str, float | int | str] = {
+            "sparsity": 1.0 - after.synapses / before.weights if before.weights else 0.0,
+            "pruned": before.synapses - after.synapses,
+            "scope": self.scope,
+        }
+        if self.threshold > 0:
+            facts["threshold"] = self.threshold
+        else:
+            facts["target"] = self.sparsity
+        if self.activity_aware:
+            facts["unprofiled"] = unprofiled
+        if self.structured:
+            facts["neurons_removed"] = before.neurons - after.neurons
+        record_approximation(graph, self.name, **facts)
