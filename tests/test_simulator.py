@@ -11,9 +11,11 @@ import numpy as np
 import pytest
 from conftest import DATA, GraphBuilder
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
+from xdsl.ir import SSAValue
 
 from snn_dialect import simulator
 from snn_dialect.dense import dense_f32, tensor_f32
+from snn_dialect.interfaces import value_shape
 from snn_dialect.ops import (
     AddOp,
     AffineOp,
@@ -536,36 +538,109 @@ def test_lif_norse_step_current_matches_analytic_spike_times():
     assert counts == sorted(counts)
 
 
-def test_two_lif_neurons_second_never_fires():
+def two_lif_neurons_by_hand() -> tuple[ModuleOp, tuple[SSAValue, SSAValue]]:
     nodes = nir.read(DATA / "two_lif_neurons.nir").nodes
     lif = ("tau", "r", "v_leak", "v_threshold", "v_reset")
     b = GraphBuilder([1], dt=1e-4)
-    first = b.neuron(
-        LIFOp,
-        b.add(LinearOp(b.inputs[0], nodes["linear1"].weight)),
-        **{k: getattr(nodes["lif1"], k) for k in lif},
-    )
-    second = b.neuron(
-        LIFOp,
-        b.add(LinearOp(first, nodes["linear2"].weight)),
-        **{k: getattr(nodes["lif2"], k) for k in lif},
-    )
-    module = b.module(second, first)
+    values = []
+    x = b.inputs[0]
+    for linear, neuron in (("linear1", "lif1"), ("linear2", "lif2")):
+        current = b.add(LinearOp(x, nodes[linear].weight))
+        x = b.neuron(LIFOp, current, **{k: getattr(nodes[neuron], k) for k in lif})
+        values.append(x)
+    return b.module(values[1], values[0]), (values[0], values[1])
+
+
+def test_two_lif_neurons_second_never_fires():
+    module, (first, second) = two_lif_neurons_by_hand()
     x = np.random.default_rng(0).uniform(0, 3, (2000, 4, 1))
     result = simulate(module, x)
-    first_op, second_op = (v.owner for v in (first, second))
-    assert result.spike_counts[first_op].sum() > 20
-    assert result.spike_counts[second_op].sum() == 0
+    assert result.spike_counts[first.owner].sum() > 20
+    assert result.spike_counts[second.owner].sum() == 0
     assert not result.outputs[0].any()
 
 
-def test_imported_lif_norse_agrees_with_hand_built():
+def cnn_sinabs_by_hand() -> tuple[ModuleOp, dict]:
+    """The Sinabs N-MNIST CNN (a chain of nodes 0..12), built op by op; Sinabs integrates
+    one unit of input per step, so dt = 1."""
+    nodes = nir.read(DATA / "cnn_sinabs.nir").nodes
+    b = GraphBuilder([2, 34, 34], dt=1.0)
+    x = b.inputs[0]
+    for name in map(str, range(13)):
+        node = nodes[name]
+        if isinstance(node, nir.Conv2d):
+            window = (node.stride, node.padding, node.dilation, int(node.groups))
+            x = b.add(Conv2dOp(x, node.weight, node.bias, *window))
+        elif isinstance(node, nir.IF):
+            x = b.neuron(IFOp, x, r=node.r, v_threshold=node.v_threshold, v_reset=node.v_reset)
+        elif isinstance(node, nir.SumPool2d):
+            x = b.add(SumPool2dOp(x, node.kernel_size, node.stride, node.padding))
+        elif isinstance(node, nir.Flatten):
+            properties = {"start_dim": IntegerAttr(0, i64), "end_dim": IntegerAttr(-1, i64)}
+            flat = tensor_f32([int(np.prod(value_shape(x)))])
+            x = b.add(FlattenOp.create(operands=[x], result_types=[flat], properties=properties))
+        else:
+            x = b.add(AffineOp(x, node.weight, node.bias))
+    return b.module(x), nodes
+
+
+def cnn_sinabs_reference(nodes: dict, x: np.ndarray) -> np.ndarray:
+    """Layer by layer in float64 with the direct loops above; IF state stepped in time."""
+    steps, batch = x.shape[:2]
+    for name in map(str, range(13)):
+        node = nodes[name]
+        rows = x.reshape(steps * batch, *x.shape[2:])
+        if isinstance(node, nir.Conv2d):
+            window = (node.stride, node.padding, node.dilation, int(node.groups))
+            rows = conv2d_reference(rows, node.weight, node.bias, *window)
+        elif isinstance(node, nir.SumPool2d):
+            (kh, kw), (sh, sw) = node.kernel_size, node.stride
+            rows = sum(rows[:, :, i::sh, j::sw] for i in range(kh) for j in range(kw))
+        elif isinstance(node, nir.Flatten):
+            rows = rows.reshape(len(rows), -1)
+        elif isinstance(node, nir.Affine):
+            rows = rows @ node.weight.T.astype(np.float64) + node.bias
+        else:
+            v, spikes = np.zeros(x.shape[1:]), np.zeros(x.shape)
+            for t in range(steps):
+                v = v + 1.0 * node.r * x[t]
+                spikes[t] = v > node.v_threshold
+                v = np.where(spikes[t] > 0, node.v_reset, v)
+            rows = spikes.reshape(rows.shape)
+        x = rows.reshape(steps, batch, *rows.shape[1:])
+    return x
+
+
+def test_cnn_sinabs_matches_a_layer_by_layer_reference():
+    module, nodes = cnn_sinabs_by_hand()
+    x = (np.random.default_rng(0).random((8, 2, 2, 34, 34)) < 0.1).astype(np.float64)
+    result = simulate(module, x, dtype=np.float64)
+    counts = [int(c.sum()) for c in result.spike_counts.values()]
+    assert len(counts) == 5 and min(counts) > 0  # every IF layer is active
+    np.testing.assert_array_equal(result.outputs[0], cnn_sinabs_reference(nodes, x))
+    single = simulate(module, x.astype(np.float32))
+    assert [int(c.sum()) for c in single.spike_counts.values()] == counts
+
+
+HAND_BUILT = {
+    # name: (module, dt, input shape, steps, input amplitude)
+    "lif_norse": (lambda: lif_norse_by_hand(1e-4)[0], 1e-4, (1,), 30, 1.0),
+    "two_lif_neurons": (lambda: two_lif_neurons_by_hand()[0], 1e-4, (1,), 400, 3.0),
+    "cnn_sinabs": (lambda: cnn_sinabs_by_hand()[0], 1.0, (2, 34, 34), 20, 1.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND_BUILT))
+def test_imported_networks_agree_with_hand_built(name):
     nir_io = pytest.importorskip("snn_dialect.nir_io")
     if not hasattr(nir_io, "import_nir"):
         pytest.skip("snn_dialect.nir_io.import_nir is not available")
-    dt = 1e-4
-    imported = nir_io.import_nir(DATA / "lif_norse.nir", dt=dt)
-    by_hand, _ = lif_norse_by_hand(dt)
-    x = np.zeros((200, 2, 1))
-    x[10:, 0], x[10:, 1] = 0.2, 1.0
-    np.testing.assert_array_equal(simulate(imported, x).outputs[0], simulate(by_hand, x).outputs[0])
+    build, dt, shape, steps, scale = HAND_BUILT[name]
+    imported = nir_io.import_nir(DATA / f"{name}.nir", dt=dt)
+    x = scale * (np.random.default_rng(0).random((steps, 2, *shape)) < 0.3)
+    ours, theirs = simulate(build(), x), simulate(imported, x)
+    assert sum(int(c.sum()) for c in ours.spike_counts.values()) > 0
+    np.testing.assert_array_equal(ours.outputs[0], theirs.outputs[0])
+    assert sorted(int(c.sum()) for c in ours.spike_counts.values()) == sorted(
+        int(c.sum()) for c in theirs.spike_counts.values()
+    )
