@@ -408,7 +408,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as e:
         return _error(f"{e.filename or where}: {e.strerror or e}")
     except KeyboardInterrupt:
-        return _error("interrupted")
+        _error("interrupted")
+        return 130
     except Exception as e:  # a bug: still one line, never a traceback
         return _error(f"{where}: internal error: {type(e).__name__}: {_first_line(e)}")
     return 0

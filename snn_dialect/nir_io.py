@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import h5py
 import nir
 import numpy as np
 from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
@@ -114,13 +115,38 @@ def read_nir_file(path: str | Path) -> nir.NIRGraph:
         raise NIRImportError("not a file", str(path))
     try:
         return nir.read(path)
-    except Exception as first:  # h5py and nir raise anything from OSError to AssertionError
-        try:
-            return nir.read(path, type_check=False)
-        except Exception:
-            raise NIRImportError(f"not a readable NIR file: {_reason(first)}", str(path)) from (
-                first
-            )
+    except Exception:  # h5py and nir raise anything from OSError to AssertionError
+        pass
+    try:
+        return nir.read(path, type_check=False)
+    except Exception as e:
+        raise NIRImportError(f"not a readable NIR file: {_unreadable(path, e)}", str(path)) from e
+
+
+def _unreadable(path: Path, error: Exception) -> str:
+    """Why `nir.read` failed: a missing `node` group or an unknown node type if the HDF5 file
+    shows one, else the reader's own message."""
+    unknown: list[str] = []
+
+    def visit(name: str, obj: Any) -> None:
+        if name.rsplit("/", 1)[-1] == "type" and isinstance(obj, h5py.Dataset):
+            value = obj[()]
+            kind = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+            if not isinstance(getattr(nir, kind, None), type):
+                where = "/".join(["node", *name.split("/")[:-1]])
+                unknown.append(f"unknown node type '{kind}' at {where}")
+
+    try:
+        with h5py.File(path, "r") as f:
+            if "node" not in f:
+                return "it has no 'node' group"
+            node = f["node"]
+            if isinstance(node, h5py.Group):
+                visit("type", node.get("type"))
+                node.visititems(visit)
+    except Exception:
+        pass
+    return unknown[0] if unknown else _reason(error)
 
 
 def import_nir(source: str | Path | nir.NIRGraph, dt: float | None = None) -> ModuleOp:

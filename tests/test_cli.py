@@ -72,12 +72,13 @@ def test_import_prints_to_stdout_and_takes_dt(capsys):
     assert "dt = 1.000000e-03 : f64" in stdout
 
 
-def test_xdsl_opt_parses_what_import_prints(tmp_path, capsys):
+@pytest.mark.parametrize("name", ["cnn_sinabs", "braille_noDelay_bias_zero"])
+def test_xdsl_opt_parses_what_import_prints(tmp_path, capsys, name):
     xdsl_opt = shutil.which("xdsl-opt") or str(Path(sys.executable).parent / "xdsl-opt")
     if not Path(xdsl_opt).exists():
         pytest.skip("xdsl-opt is not installed")
-    out = tmp_path / "cnn.mlir"
-    assert run(capsys, "import", DATA / "cnn_sinabs.nir", "-o", out)[0] == 0
+    out = tmp_path / f"{name}.mlir"
+    assert run(capsys, "import", DATA / f"{name}.nir", "-o", out)[0] == 0
     done = subprocess.run([xdsl_opt, str(out)], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == out.read_text().strip()

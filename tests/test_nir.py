@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import h5py
 import nir
 import numpy as np
 import pytest
@@ -540,6 +541,16 @@ def test_garbage_file_is_an_import_error(tmp_path):
     path = tmp_path / "junk.nir"
     path.write_bytes(bytes(range(256)) * 8)
     with pytest.raises(NIRImportError, match=r"junk\.nir: not a readable NIR file"):
+        import_nir(path)
+
+
+def test_unknown_node_type_in_a_file_is_named(tmp_path):
+    path = tmp_path / "odd.nir"
+    nir.write(path, chain(nir.Scale(scale=np.ones(2)), [2], [2]))
+    with h5py.File(path, "r+") as f:
+        del f["node/nodes/x/type"]
+        f["node/nodes/x/type"] = "Frobnicator"
+    with pytest.raises(NIRImportError, match="unknown node type 'Frobnicator' at node/nodes/x"):
         import_nir(path)
 
 
