@@ -163,4 +163,4 @@ def narrow(
         assert trait is not None
         replacements.append((op, trait.narrowed(op, keep)))
     for old, new in replacements:
-        rewriter.replace_op(old, new)
+        rewriter.replace(old, new)

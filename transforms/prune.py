@@ -510,8 +510,8 @@ class PrunePass(ModulePass):
 
     Note appended to the graph when it changed (`snn.approximations`): `sparsity` reached
     over all synapse weights (structured: the fraction of the weights before the pass that
-    are now zero or gone), `pruned` nonzero weights removed, `scope`, the `target` or
-    `threshold`, and `unprofiled` / `neurons_removed` where they apply.
+    are now zero or gone), `pruned` nonzero weights removed, the `threshold` or the `scope` and
+    `target`, and `unprofiled` / `neurons_removed` where they apply.
     """
 
     name = "snn-prune"
@@ -603,12 +603,11 @@ class PrunePass(ModulePass):
         facts: dict[str, float | int | str] = {
             "sparsity": 1.0 - after.synapses / before.weights if before.weights else 0.0,
             "pruned": before.synapses - after.synapses,
-            "scope": self.scope,
         }
         if self.threshold > 0:
             facts["threshold"] = self.threshold
         else:
-            facts["target"] = self.sparsity
+            facts |= {"scope": self.scope, "target": self.sparsity}
         if self.activity_aware:
             facts["unprofiled"] = unprofiled
         if self.structured:

@@ -1,0 +1,51 @@
+// RUN: xdsl-opt %s -p 'snn-prune{threshold=0.2 activity_aware=true}' --split-input-file | filecheck %s
+// RUN: xdsl-opt %s -p 'snn-prune{threshold=0.2 activity-aware=true}' --split-input-file | filecheck %s
+
+// Saliency |w| * rate of the presynaptic neuron: [[0.1, 0, 0.25], [0.15, 0, 0.5]]. The pruned
+// weights' mean current (0.2*0.5 - 4*0 = 0.1 and -0.3*0.5 + 0.1*0 = -0.15) moves into the
+// bias, so the linear op becomes affine. The first layer reads the graph input, which has no
+// profile: it is ranked by |w| alone, without folding, and counted as `unprofiled`.
+snn.graph @fold_into_bias(%x: tensor<2xf32>) -> tensor<2xf32> attributes {dt = 1.0 : f64} {
+  %h = snn.linear %x {weight = dense<[[1.0, 0.15], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>} : tensor<2xf32> -> tensor<3xf32>
+  %s = snn.if %h {r = dense<1.0> : tensor<3xf32>, v_threshold = dense<1.0> : tensor<3xf32>, v_reset = dense<0.0> : tensor<3xf32>, firing_rates = dense<[0.5, 0.0, 0.25]> : tensor<3xf32>} : tensor<3xf32> -> tensor<3xf32>
+  %y = snn.linear %s {weight = dense<[[0.2, -4.0, 1.0], [-0.3, 0.1, 2.0]]> : tensor<2x3xf32>} : tensor<3xf32> -> tensor<2xf32>
+  snn.output %y : tensor<2xf32>
+}
+
+// CHECK-LABEL: snn.graph @fold_into_bias
+// CHECK-SAME:    snn.approximations = [{pass = "snn-prune", sparsity = 0.41666666666666663 : f64, pruned = 5 : i64, threshold = 2.000000e-01 : f64, unprofiled = 1 : i64}]
+// CHECK-NEXT:    %h = snn.linear %x {weight = dense<{{\[\[}}1.000000e+00, 0.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>}
+// CHECK-NEXT:    %s = snn.if %h
+// CHECK-NEXT:    %y = snn.affine %s {weight = dense<{{\[\[}}0.000000e+00, 0.000000e+00, 1.000000e+00], [0.000000e+00, 0.000000e+00, 2.000000e+00]]> : tensor<2x3xf32>, bias = dense<[1.000000e-01, -1.500000e-01]> : tensor<2xf32>}
+// CHECK-NEXT:    snn.output %y : tensor<2xf32>
+
+// -----
+
+// Rates reach the synapse through element-wise ops: a scale by 2 doubles the mean input to
+// [0, 0.1], so saliency is [0, 0.1]. The weight 5 reads a neuron that never fired: it goes
+// for free. The weight 1 moves its mean current 0.1 into the bias: 0.5 + 0.1.
+snn.graph @through_scale(%x: tensor<2xf32>) -> tensor<1xf32> attributes {dt = 1.0 : f64} {
+  %s = snn.if %x {r = dense<1.0> : tensor<2xf32>, v_threshold = dense<1.0> : tensor<2xf32>, v_reset = dense<0.0> : tensor<2xf32>, firing_rates = dense<[0.0, 0.05]> : tensor<2xf32>} : tensor<2xf32> -> tensor<2xf32>
+  %t = snn.scale %s {scale = dense<[2.0, 2.0]> : tensor<2xf32>} : tensor<2xf32> -> tensor<2xf32>
+  %y = snn.affine %t {weight = dense<[[5.0, 1.0]]> : tensor<1x2xf32>, bias = dense<0.5> : tensor<1xf32>} : tensor<2xf32> -> tensor<1xf32>
+  snn.output %y : tensor<1xf32>
+}
+
+// CHECK-LABEL: snn.graph @through_scale
+// CHECK:         %y = snn.affine %t {weight = dense<0.000000e+00> : tensor<1x2xf32>, bias = dense<6.000000e-01> : tensor<1xf32>}
+
+// -----
+
+// A convolution folds per output channel: each pruned tap times its input channel's mean
+// rate over all positions (0.25 for channel 0, 0.5 for channel 1). At borders, where the tap
+// reads zero padding, this over-compensates.
+snn.graph @conv_channels(%x: tensor<2x4xf32>) -> tensor<1x4xf32> attributes {dt = 1.0 : f64} {
+  %s = snn.if %x {r = dense<1.0> : tensor<2x4xf32>, v_threshold = dense<1.0> : tensor<2x4xf32>, v_reset = dense<0.0> : tensor<2x4xf32>, firing_rates = dense<[[0.0, 0.5, 0.0, 0.5], [0.5, 0.5, 0.5, 0.5]]> : tensor<2x4xf32>} : tensor<2x4xf32> -> tensor<2x4xf32>
+  %c = snn.conv1d %s {weight = dense<[[[0.5, 1.0, 2.0], [0.2, 0.4, 1.0]]]> : tensor<1x2x3xf32>, bias = dense<1.0> : tensor<1xf32>, stride = array<i64: 1>, padding = array<i64: 1>, dilation = array<i64: 1>, groups = 1 : i64} : tensor<2x4xf32> -> tensor<1x4xf32>
+  snn.output %c : tensor<1x4xf32>
+}
+
+// saliency [[0.125, 0.25, 0.5], [0.1, 0.2, 0.5]]: taps 0.5 (ch 0), 0.2 and 0.4 (ch 1) go;
+// bias 1 + 0.5*0.25 + (0.2 + 0.4)*0.5 = 1.425
+// CHECK-LABEL: snn.graph @conv_channels
+// CHECK:         %c = snn.conv1d %s {weight = dense<{{\[\[\[}}0.000000e+00, 1.000000e+00, 2.000000e+00], [0.000000e+00, 0.000000e+00, 1.000000e+00]]]> : tensor<1x2x3xf32>, bias = dense<1.425000e+00> : tensor<1xf32>
