@@ -215,8 +215,9 @@ def _flatten_graph(
         inner_nodes, inner_edges = _flatten_graph(node, f"{full}.")
         for inner in (ins[0], outs[0]):
             inner_nodes[f"{full}.{inner}"] = _PassThrough()
+        outer = {f"{prefix}{k}" for k in graph.nodes}
         for inner in inner_nodes:
-            if inner in graph.nodes or inner in nodes:
+            if inner in outer or inner in nodes:
                 raise NIRImportError(f"node '{inner}' of nested graph '{full}' clashes with a node")
         nodes.update(inner_nodes)
         edges.extend(inner_edges)
@@ -294,9 +295,11 @@ def name_hint(name: str) -> str | None:
     """An SSA name hint for a NIR node name: invalid characters become `_`, a leading digit
     gets an `n` prefix; xDSL drops a trailing `_<digits>` (it re-adds such suffixes itself)."""
     hint = re.sub(r"[^A-Za-z0-9_$.-]", "_", name)
-    if hint[:1].isdigit():
+    if not hint:
+        return None
+    if hint[0].isdigit():
         hint = f"n{hint}"
-    return SSAValue.extract_valid_name(hint) or None if hint else None
+    return SSAValue.extract_valid_name(hint) or None
 
 
 class _Importer:
@@ -438,8 +441,7 @@ class _Importer:
         """The previous-step value of `src` (its operand is set once `src` is built)."""
         rec = self.recurrent.get(src)
         if rec is None:
-            placeholder = Block(arg_types=[type_]).args[0]
-            rec = RecurrentOp.create(operands=[placeholder], result_types=[type_])
+            rec = RecurrentOp.create(operands=[], result_types=[type_])
             hint = name_hint(src)
             rec.output.name_hint = f"{hint}_prev" if hint else None
             self.block.add_op(rec)
@@ -776,7 +778,8 @@ class _Exporter:
         """Inputs, then the nodes as created, then outputs."""
         ins = [n for n, v in self.nodes.items() if isinstance(v, nir.Input)]
         outs = [n for n, v in self.nodes.items() if isinstance(v, nir.Output)]
-        return [*ins, *(n for n in self.nodes if n not in ins and n not in outs), *outs]
+        ends = {*ins, *outs}
+        return [*ins, *(n for n in self.nodes if n not in ends), *outs]
 
     def _metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {"dt": self.graph.dt_value}

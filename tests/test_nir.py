@@ -373,6 +373,12 @@ def test_nested_graph_is_inlined():
     assert [type(op) for op in ops] == [LinearOp, LIFOp]
     assert ops[0].output.name_hint == "sub.lin"
     assert ops[1].input is ops[0].output
+    twice = graph(
+        {"in": nir.Input([4]), "sub": outer, "out": nir.Output([3])},
+        [("in", "sub"), ("sub", "out")],
+    )
+    names = [op.output.name_hint for op in body(import_nir(twice))]
+    assert names == ["sub.sub.lin", "sub.lif"]
 
 
 # --------------------------------------------------------------------------------------------
