@@ -408,7 +408,7 @@ class DenseSynapse(SynapseOp):
     def blocks(self, op: Operation) -> np.ndarray:
         assert isinstance(op, LinearOp | AffineOp)
         weight = op.array("weight")
-        return weight.reshape(weight.shape[0], op.in_shape[0], -1)
+        return weight.reshape(weight.shape[0], op.in_shape[0], int(np.prod(op.in_shape[1:])))
 
     def bias(self, op: Operation) -> np.ndarray | None:
         assert isinstance(op, LinearOp | AffineOp)
@@ -416,7 +416,7 @@ class DenseSynapse(SynapseOp):
 
     def rebuilt(self, op: Operation, blocks: np.ndarray, bias: np.ndarray | None) -> Operation:
         assert isinstance(op, LinearOp | AffineOp)
-        weight = blocks.reshape(blocks.shape[0], -1)
+        weight = blocks.reshape(blocks.shape[0], blocks.shape[1] * blocks.shape[2])
         if bias is None:
             return LinearOp(op.input, weight)
         return AffineOp(op.input, weight, bias)
@@ -428,7 +428,7 @@ class ConvSynapse(SynapseOp):
     def blocks(self, op: Operation) -> np.ndarray:
         assert isinstance(op, ConvOpBase)
         weight = op.array("weight")
-        return weight.reshape(weight.shape[0], weight.shape[1], -1)
+        return weight.reshape(weight.shape[0], weight.shape[1], int(np.prod(weight.shape[2:])))
 
     def bias(self, op: Operation) -> np.ndarray | None:
         assert isinstance(op, ConvOpBase)

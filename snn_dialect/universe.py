@@ -32,6 +32,7 @@ PASSES: dict[str, tuple[str, str]] = {
     "snn-dead-neuron": ("transforms.dead_neuron", "DeadNeuronPass"),
     "snn-fuse": ("transforms.fuse", "FusePass"),
     "snn-prune": ("transforms.prune", "PrunePass"),
+    "snn-redundancy": ("transforms.redundancy", "RedundancyPass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 

@@ -18,10 +18,10 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.dense import to_array
-from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.interfaces import NeuronOp, SynapseOp, value_shape
 from snn_dialect.ops import GraphOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
-from transforms.value_bounds import value_bounds
+from transforms.value_bounds import Interval, neuron_bounds, value_bounds
 
 
 def erase_unreachable_ops(graph: GraphOp, rewriter: PatternRewriter) -> bool:
@@ -34,27 +34,67 @@ def erase_unreachable_ops(graph: GraphOp, rewriter: PatternRewriter) -> bool:
             continue
         live.add(op)
         stack.extend(o.owner for o in op.operands if isinstance(o.owner, Operation))
-    # users of a dead op are dead too, so once every dead op drops its operands none is used
+    # users of a dead op are dead too: the uses left dangling belong to ops erased here
     dead = [op for op in graph.block.ops if op not in live]
     for op in dead:
-        op.drop_all_references()
-    for op in dead:
-        rewriter.erase_op(op)
+        rewriter.erase(op, safe_erase=False)
     return bool(dead)
 
 
+def _per_index(mask: np.ndarray) -> np.ndarray:
+    """An element mask reduced to axis 0: an index is set when all its elements are."""
+    return mask.reshape(mask.shape[0], int(np.prod(mask.shape[1:]))).all(axis=1)
+
+
+def cut_silent_inputs(
+    graph: GraphOp, bounds: dict[SSAValue, Interval], rewriter: PatternRewriter
+) -> bool:
+    """Zero the incoming rows of proven-silent spiking neurons that also stay silent on a
+    zero input, when their synapse feeds nothing else: the neuron keeps emitting nothing
+    and the layers behind it lose a consumer. This is how a silent graph output (which must
+    stay) stops keeping its inputs alive. Returns True if any rows changed."""
+    changed = False
+    for op in list(graph.block.ops):
+        trait = op.get_trait(NeuronOp)
+        if trait is None or not trait.spiking:
+            continue
+        current = op.operands[0]
+        producer = current.owner
+        synapse = producer.get_trait(SynapseOp) if isinstance(producer, Operation) else None  # type: ignore[type-abstract]
+        if synapse is None or not current.has_one_use():
+            continue
+        zero = np.zeros(value_shape(current))
+        silent = (bounds[op.results[0]][1] == 0) & (
+            neuron_bounds(op, zero, zero, graph.dt_value)[1] == 0
+        )
+        blocks, bias = synapse.blocks(producer), synapse.bias(producer)
+        rows = _per_index(silent) & (
+            blocks.any(axis=(1, 2)) | (bias != 0 if bias is not None else False)
+        )
+        if not rows.any():
+            continue
+        blocks = blocks.copy()
+        blocks[rows] = 0
+        if bias is not None:
+            bias = np.where(rows, 0, bias).astype(np.float32)
+        rewriter.replace(producer, synapse.rebuilt(producer, blocks, bias))
+        changed = True
+    return changed
+
+
 def zero_evidence(
-    graph: GraphOp, spike_inputs: bool, use_profile: bool, rate_threshold: float
+    graph: GraphOp,
+    bounds: dict[SSAValue, Interval],
+    use_profile: bool,
+    rate_threshold: float,
 ) -> dict[SSAValue, np.ndarray]:
     """Axis-0 masks of the values' indices known to be zero at every step.
 
     Proven from value bounds (exact); from profiled `firing_rates` at or below
     `rate_threshold` when `use_profile` (profile-guided)."""
-    input_range = (0.0, 1.0) if spike_inputs else (-np.inf, np.inf)
     evidence: dict[SSAValue, np.ndarray] = {}
-    for value, (lo, hi) in value_bounds(graph, input_range).items():
-        zero = (lo == 0) & (hi == 0)
-        evidence[value] = zero.reshape(zero.shape[0], -1).all(axis=1)
+    for value, (lo, hi) in bounds.items():
+        evidence[value] = _per_index((lo == 0) & (hi == 0))
     if not use_profile:
         return evidence
     for op in graph.block.ops:
@@ -62,8 +102,7 @@ def zero_evidence(
         rates = op.properties.get("firing_rates")
         if trait is None or not trait.spiking or not isinstance(rates, DenseIntOrFPElementsAttr):
             continue
-        silent = to_array(rates) <= rate_threshold
-        evidence[op.results[0]] |= silent.reshape(silent.shape[0], -1).all(axis=1)
+        evidence[op.results[0]] |= _per_index(to_array(rates) <= rate_threshold)
     return evidence
 
 
@@ -91,7 +130,11 @@ class EliminateDeadNeurons(RewritePattern):
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
         if erase_unreachable_ops(op, rewriter):
             return
-        evidence = zero_evidence(op, self.spike_inputs, self.use_profile, self.rate_threshold)
+        input_range = (0.0, 1.0) if self.spike_inputs else (-np.inf, np.inf)
+        bounds = value_bounds(op, input_range)
+        if cut_silent_inputs(op, bounds, rewriter):
+            return
+        evidence = zero_evidence(op, bounds, self.use_profile, self.rate_threshold)
         for space in index_spaces(op.block):
             if space.pinned or space.size == 0:
                 continue
@@ -131,4 +174,3 @@ class DeadNeuronPass(ModulePass):
             )
         pattern = EliminateDeadNeurons(self.spike_inputs, self.use_profile, self.rate_threshold)
         PatternRewriteWalker(pattern, apply_recursively=True).rewrite_module(op)
-

@@ -152,7 +152,9 @@ def narrow(
         if columns:
             new_blocks = blocks[:, keep]
             if len(merged):
-                np.add.at(new_blocks, (slice(None), position[merge_into[merged]]), blocks[:, merged])
+                np.add.at(
+                    new_blocks, (slice(None), position[merge_into[merged]]), blocks[:, merged]
+                )
             blocks = new_blocks
         if rows:
             blocks = blocks[keep]

@@ -38,7 +38,7 @@ from snn_dialect.ops import (
     ThresholdOp,
     topological_order,
 )
-from snn_dialect.simulator import stateless_forward, synapse_forward
+from snn_dialect.simulator import synapse_forward, window_forward
 
 Interval = tuple[np.ndarray, np.ndarray]
 
@@ -92,7 +92,7 @@ def _leaky(a: np.ndarray, drive: Interval) -> Interval | None:
     return _hull0(*drive)
 
 
-def _neuron_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray, dt: float) -> Interval:
+def neuron_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray, dt: float) -> Interval:
     """Output range of a neuron op whose input lies in `[lo, hi]`."""
     trait = op.get_trait(NeuronOp)
     assert trait is not None
@@ -108,9 +108,7 @@ def _neuron_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray, dt: float) -> 
         if isinstance(op, LIFOp | LIOp):
             membrane = _leaky(dt / p["tau"], (p["v_leak"] + drive[0], p["v_leak"] + drive[1]))
         elif isinstance(op, CubaLIFOp | CubaLIOp):
-            membrane = _leaky(
-                dt / p["tau_mem"], (p["v_leak"] + drive[0], p["v_leak"] + drive[1])
-            )
+            membrane = _leaky(dt / p["tau_mem"], (p["v_leak"] + drive[0], p["v_leak"] + drive[1]))
         elif isinstance(op, IFOp | IntegratorOp):
             membrane = (
                 np.where(drive[0] >= 0, 0.0, -np.inf),
@@ -173,7 +171,7 @@ def _op_bounds(op: Operation, bounds: dict[SSAValue, Interval], dt: float) -> In
     if op.get_trait(SynapseOp) is not None:  # type: ignore[type-abstract]
         return _synapse_bounds(op, *inputs[0])
     if op.get_trait(NeuronOp) is not None:
-        return _neuron_bounds(op, *inputs[0], dt)
+        return neuron_bounds(op, *inputs[0], dt)
     handler = _ELEMENTWISE.get(type(op))
     if handler is None:
         for base, h in _ELEMENTWISE.items():
@@ -202,8 +200,8 @@ def _monotone(op: Operation, inputs: list[Interval]) -> Interval:
     # pooling and flatten are monotone with non-negative coefficients
     lo, hi = inputs[0]
     with np.errstate(invalid="ignore"):
-        out_lo = stateless_forward(op, lo[None])[0]
-        out_hi = stateless_forward(op, hi[None])[0]
+        out_lo = window_forward(op, lo[None])[0]
+        out_hi = window_forward(op, hi[None])[0]
     return np.nan_to_num(out_lo, nan=-np.inf), np.nan_to_num(out_hi, nan=np.inf)
 
 

@@ -1,0 +1,299 @@
+"""The Python API: run passes on a module, a NIR graph or a seed-style `SNNGraph`.
+
+```python
+from snn_dialect import SNNOptimizer, optimize
+
+optimized = SNNOptimizer().optimize(model, passes=["prune", "fuse", "eliminate_dead"])
+graph, report = optimize(graph)          # default: the exact pipeline, to a fixpoint
+print(report.summary())
+```
+
+Pass names: the `xdsl-opt` names (`snn-dead-neuron`, with options as in
+`snn-prune{sparsity=0.8 scope="global"}`), the short names (`dead_neuron`, `eliminate_dead`,
+`prune`, `fuse`, `redundancy`, `optimize`, `quantize`) and the seed's long names
+(`dead_neuron_elimination`, `layer_fusion`, `redundancy_elimination`). An unknown name is an
+error listing the valid ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import nir
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass, PassPipeline
+from xdsl.utils.exceptions import VerifyException
+
+from snn_dialect.graph import SNNGraph, graph_to_module, module_to_graph
+from snn_dialect.stats import GraphStats, graph_stats
+from snn_dialect.universe import PASSES, SNN_UNIVERSE
+
+PASS_ALIASES: dict[str, str] = {
+    # short names
+    "dead_neuron": "snn-dead-neuron",
+    "eliminate_dead": "snn-dead-neuron",
+    "prune": "snn-prune",
+    "fuse": "snn-fuse",
+    "redundancy": "snn-redundancy",
+    "optimize": "snn-optimize",
+    "quantize": "snn-quantize",
+    # the seed's names
+    "dead_neuron_elimination": "snn-dead-neuron",
+    "layer_fusion": "snn-fuse",
+    "redundancy_elimination": "snn-redundancy",
+    "weight_pruning": "snn-prune",
+}
+
+DEFAULT_PASSES = ("snn-optimize",)
+
+
+class UnknownPassError(ValueError):
+    """A pass name that is neither an `xdsl-opt` name nor an alias."""
+
+
+def valid_pass_names() -> list[str]:
+    return sorted({*PASSES, *PASS_ALIASES})
+
+
+def _split_pipeline(spec: str) -> list[str]:
+    """Split `a,b{x=1 y="p,q"},c` at top-level commas."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(spec):
+        if ch == '"':
+            quoted = not quoted
+        elif not quoted and ch == "{":
+            depth += 1
+        elif not quoted and ch == "}":
+            depth -= 1
+        elif not quoted and depth == 0 and ch == ",":
+            parts.append(spec[start:i])
+            start = i + 1
+    parts.append(spec[start:])
+    return [p.strip() for p in parts if p.strip()]
+
+
+def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[ModulePass]:
+    """Pass instances for a pipeline string or a list of names (aliases allowed)."""
+    if passes is None:
+        passes = DEFAULT_PASSES
+    items = _split_pipeline(passes) if isinstance(passes, str) else list(passes)
+    resolved: list[ModulePass] = []
+    for item in items:
+        if isinstance(item, ModulePass):
+            resolved.append(item)
+            continue
+        name, brace, options = item.partition("{")
+        name = PASS_ALIASES.get(name.strip(), name.strip())
+        if name not in PASSES:
+            raise UnknownPassError(
+                f"unknown pass '{item}'; valid names: {', '.join(valid_pass_names())}"
+            )
+        try:
+            pipeline = PassPipeline.parse_spec(SNN_UNIVERSE.all_passes, name + brace + options)
+        except (Exception, BaseException) as e:  # xDSL's ArgSpecParseError is a BaseException
+            if isinstance(e, KeyboardInterrupt | SystemExit):
+                raise
+            raise ValueError(f"bad options for pass '{name}': {e}") from None
+        resolved.extend(pipeline.passes)
+    return resolved
+
+
+@dataclass
+class PassResult:
+    """What one pass application changed."""
+
+    name: str
+    before: GraphStats
+    after: GraphStats
+    seconds: float = 0.0
+
+    @property
+    def params_before(self) -> int:
+        return self.before.parameters
+
+    @property
+    def params_after(self) -> int:
+        return self.after.parameters
+
+    @property
+    def neurons_removed(self) -> int:
+        return self.before.neurons - self.after.neurons
+
+    @property
+    def synapses_removed(self) -> int:
+        return self.before.synapses - self.after.synapses
+
+    @property
+    def layers_fused(self) -> int:
+        return self.before.layers - self.after.layers
+
+
+@dataclass
+class OptimizationReport:
+    """Statistics before and after a pipeline, per pass, and what approximate passes noted."""
+
+    pass_results: list[PassResult] = field(default_factory=list)
+    before: GraphStats = field(default_factory=GraphStats)
+    after: GraphStats = field(default_factory=GraphStats)
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def params_before(self) -> int:
+        return self.before.parameters
+
+    @property
+    def params_after(self) -> int:
+        return self.after.parameters
+
+    @property
+    def neurons_before(self) -> int:
+        return self.before.neurons
+
+    @property
+    def neurons_after(self) -> int:
+        return self.after.neurons
+
+    @property
+    def compression_ratio(self) -> float:
+        """Parameters before / after (inf when nothing is left)."""
+        if self.params_after == 0:
+            return float("inf") if self.params_before else 1.0
+        return self.params_before / self.params_after
+
+    def summary(self) -> str:
+        b, a = self.before, self.after
+        lines = [
+            f"SNN Optimizer: {b.parameters} -> {a.parameters} params "
+            f"({self.compression_ratio:.2f}x compression)",
+            f"  Neurons:  {b.neurons} -> {a.neurons}",
+            f"  Synapses: {b.synapses} -> {a.synapses} (nonzero weights; "
+            f"sparsity {b.sparsity:.1%} -> {a.sparsity:.1%})",
+            f"  Layers:   {b.layers} -> {a.layers}",
+        ]
+        for r in self.pass_results:
+            lines.append(
+                f"  [{r.name}] removed {r.neurons_removed} neurons, "
+                f"{r.synapses_removed} synapses, fused {r.layers_fused} layers "
+                f"({r.seconds * 1e3:.1f} ms)"
+            )
+        for note in self.notes:
+            facts = ", ".join(f"{k}={v}" for k, v in note.items() if k != "pass")
+            lines.append(f"  approximation by {note.get('pass')}: {facts}")
+        return "\n".join(lines)
+
+
+def make_context() -> Context:
+    """A context with the builtin and `snn` dialects loaded (and the others registered)."""
+    from xdsl.dialects.builtin import Builtin
+
+    from snn_dialect.ops import SNN
+
+    ctx = Context()
+    ctx.load_dialect(Builtin)
+    ctx.load_dialect(SNN)
+    return ctx
+
+
+def run_passes(
+    module: ModuleOp,
+    passes: str | Sequence[str | ModulePass] | None = None,
+    on_pass: Callable[[PassResult], None] | None = None,
+) -> OptimizationReport:
+    """Apply `passes` to `module` in place and report what each changed."""
+    from transforms.notes import approximation_notes
+    from transforms.optimize import OptimizePass
+
+    pipeline = resolve_passes(passes)
+    module.verify()
+    ctx = make_context()
+    report = OptimizationReport(before=graph_stats(module))
+
+    def run(p: ModulePass) -> None:
+        before = graph_stats(module)
+        start = time.perf_counter()
+        p.apply(ctx, module)
+        seconds = time.perf_counter() - start
+        try:
+            module.verify()
+        except VerifyException as e:
+            raise RuntimeError(f"{p.name} produced an invalid module: {e}") from e
+        result = PassResult(p.name, before, graph_stats(module), seconds)
+        report.pass_results.append(result)
+        if on_pass is not None:
+            on_pass(result)
+
+    for p in pipeline:
+        if isinstance(p, OptimizePass):
+            p.apply_with(module, run)
+        else:
+            run(p)
+    report.after = graph_stats(module)
+    from snn_dialect.ops import GraphOp
+
+    for graph in module.walk():
+        if isinstance(graph, GraphOp):
+            report.notes.extend(approximation_notes(graph))
+    return report
+
+
+Model = ModuleOp | nir.NIRGraph | SNNGraph
+
+
+def _as_module(model: Model) -> tuple[ModuleOp, Callable[[ModuleOp], Model]]:
+    """A fresh module for `model` and a function turning a module back into its kind."""
+    if isinstance(model, ModuleOp):
+        return model.clone(), lambda m: m
+    if isinstance(model, SNNGraph):
+        return graph_to_module(model), module_to_graph
+    if isinstance(model, nir.NIRGraph):
+        from snn_dialect.nir_io import export_nir, import_nir
+
+        return import_nir(model), export_nir
+    raise TypeError(
+        f"expected an SNNGraph, a nir.NIRGraph or an xDSL ModuleOp, got {type(model).__name__}"
+    )
+
+
+def optimize(
+    graph: Model, passes: str | Sequence[str | ModulePass] | None = None
+) -> tuple[Model, OptimizationReport]:
+    """Optimize a copy of `graph` (same kind in and out) and report what changed."""
+    module, back = _as_module(graph)
+    report = run_passes(module, passes)
+    return back(module), report
+
+
+def profile(
+    model: Model, inputs: np.ndarray | Sequence[np.ndarray], progress: bool = False
+) -> Model:
+    """A copy of `model` with per-neuron firing rates measured on `inputs` (`[T, B, ...]`)."""
+    from snn_dialect.profile import annotate_firing_rates
+
+    module, back = _as_module(model)
+    annotate_firing_rates(module, inputs, progress=progress)
+    return back(module)
+
+
+class SNNOptimizer:
+    """The seed's entry point: `SNNOptimizer().optimize(model, passes=[...])`.
+
+    Returns the optimized model, of the same kind as `model`; the report of the last run is
+    `self.report`."""
+
+    def __init__(self, passes: str | Sequence[str] | None = None):
+        self.passes = passes
+        self.report: OptimizationReport | None = None
+
+    def optimize(
+        self, model: Model, passes: str | Sequence[str | ModulePass] | None = None
+    ) -> Model:
+        optimized, self.report = optimize(model, passes if passes is not None else self.passes)
+        return optimized
+
+    def profile(self, model: Model, inputs: np.ndarray | Sequence[np.ndarray]) -> Model:
+        return profile(model, inputs)

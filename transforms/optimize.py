@@ -1,0 +1,58 @@
+"""snn-optimize: the default pipeline, repeated until nothing changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from snn_dialect.stats import graph_stats
+from transforms.dead_neuron import DeadNeuronPass
+from transforms.fuse import FusePass
+from transforms.redundancy import RedundancyPass
+
+
+def fingerprint(module: ModuleOp) -> tuple[object, ...]:
+    """Changes whenever a pass of the pipeline changed something."""
+    return (graph_stats(module), sum(1 for _ in module.walk()))
+
+
+@dataclass(frozen=True)
+class OptimizePass(ModulePass):
+    """Runs `snn-dead-neuron`, `snn-redundancy` and `snn-fuse` in turn until a round changes
+    nothing (at most `max_rounds` rounds).
+
+    Exact, except that dead-neuron elimination also trusts profiled firing rates when they
+    are present (profile-guided; `use_profile=false` makes the whole pipeline exact).
+    Options `spike_inputs` and `use_profile` are passed to `snn-dead-neuron`.
+    """
+
+    name = "snn-optimize"
+
+    spike_inputs: bool = False
+    use_profile: bool = True
+    max_rounds: int = 10
+
+    def pipeline(self) -> tuple[ModulePass, ...]:
+        return (
+            DeadNeuronPass(spike_inputs=self.spike_inputs, use_profile=self.use_profile),
+            RedundancyPass(),
+            FusePass(),
+        )
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        self.apply_with(op, lambda p: p.apply(ctx, op))
+
+    def apply_with(self, op: ModuleOp, run: Callable[[ModulePass], None]) -> None:
+        """Iterate the pipeline on `op`, applying each pass through `run` (which may time
+        or report it)."""
+        passes = self.pipeline()
+        for _ in range(self.max_rounds):
+            before = fingerprint(op)
+            for p in passes:
+                run(p)
+            if fingerprint(op) == before:
+                return

@@ -1,0 +1,197 @@
+"""snn-redundancy: merge duplicate neurons, drop redundant connections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation, OpResult
+from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (
+    GreedyRewritePatternApplier,
+    PatternRewriter,
+    PatternRewriteWalker,
+    RewritePattern,
+    op_type_rewrite_pattern,
+)
+from xdsl.rewriter import InsertPoint
+from xdsl.utils.exceptions import PassFailedException
+
+from snn_dialect.interfaces import ElementwiseOp, SynapseOp
+from snn_dialect.ops import AddOp, GraphOp
+from transforms.index_space import IndexSpace, index_spaces, narrow
+from transforms.notes import record_approximation
+
+
+def _synapse(op: Operation) -> SynapseOp | None:
+    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+
+
+def index_features(space: IndexSpace) -> np.ndarray:
+    """One row per index of `space`: its incoming weight rows and biases from every producer
+    and its parameters in every element-wise op (profiled rates excluded). Two indices with
+    equal rows receive equal inputs and evolve identically."""
+    columns: list[np.ndarray] = []
+    n = space.size
+    for op in space.producers:
+        trait = _synapse(op)
+        assert trait is not None
+        columns.append(trait.blocks(op).reshape(n, -1))
+        if (bias := trait.bias(op)) is not None:
+            columns.append(bias.reshape(n, 1))
+    for op in space.elementwise:
+        trait = op.get_trait(ElementwiseOp)
+        assert trait is not None
+        for name, values in trait.parameters(op).items():
+            if name != "firing_rates":
+                columns.append(values.reshape(n, -1))
+    if not columns:
+        return np.zeros((n, 0), np.float32)
+    return np.concatenate(columns, axis=1, dtype=np.float32)
+
+
+def duplicate_groups(features: np.ndarray, tolerance: float) -> np.ndarray:
+    """For each row, the first row with the same features (itself if none before it).
+
+    With `tolerance > 0`, features are first rounded to multiples of `tolerance`, so merged
+    rows differ by less than `tolerance` in every entry. Sorting rows as byte strings makes
+    this O(n log n) in the number of rows, linear in their length."""
+    if tolerance > 0:
+        features = np.round(features / tolerance)
+    rows = np.ascontiguousarray(features + 0.0)  # -0.0 == 0.0
+    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))[:, 0]
+    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    return first[inverse.reshape(-1)]
+
+
+@dataclass
+class MergeDuplicateNeurons(RewritePattern):
+    """Keeps the first of each group of identical indices of an index space and adds the
+    outgoing column blocks of the others into its own (the seed dropped them)."""
+
+    tolerance: float
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
+        for space in index_spaces(op.block):
+            if space.pinned or space.size < 2:
+                continue
+            keeper = duplicate_groups(index_features(space), self.tolerance)
+            n = space.size
+            if (keeper == np.arange(n)).all():
+                continue
+            merge_into = np.where(keeper == np.arange(n), -1, keeper)
+            narrow(space, np.flatnonzero(merge_into < 0), rewriter, merge_into=merge_into)
+            if self.tolerance > 0:
+                record_approximation(
+                    op,
+                    "snn-redundancy",
+                    tolerance=self.tolerance,
+                    merged=int((merge_into >= 0).sum()),
+                )
+            return
+
+
+def _is_zero_synapse(value: OpResult) -> bool:
+    trait = _synapse(value.op)
+    if trait is None:
+        return False
+    bias = trait.bias(value.op)
+    return not trait.blocks(value.op).any() and (bias is None or not bias.any())
+
+
+class DropZeroSynapseOperands(RewritePattern):
+    """`snn.add` operands produced by all-zero synapses (weights and bias) contribute
+    nothing: drop them; an add left with one operand is replaced by it."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: AddOp, rewriter: PatternRewriter) -> None:
+        kept = [v for v in op.inputs if not (isinstance(v, OpResult) and _is_zero_synapse(v))]
+        if len(kept) == len(op.inputs):
+            return
+        if not kept:  # all zero: keep one zero source so the value stays defined
+            kept = [op.inputs[0]]
+        if len(kept) == 1:
+            rewriter.replace(op, [], [kept[0]])
+        else:
+            rewriter.replace(op, AddOp(kept))
+
+
+def _parallel_key(value: OpResult) -> tuple[object, ...] | None:
+    """Ops with equal keys compute the same map up to weights and bias."""
+    op = value.op
+    if _synapse(op) is None or not value.has_one_use():
+        return None
+    fixed = tuple(
+        (name, attr)
+        for name, attr in sorted(op.properties.items())
+        if name not in ("weight", "bias")
+    )
+    return (op.operands[0], _synapse(op).__class__, fixed)
+
+
+class MergeParallelSynapses(RewritePattern):
+    """Parallel edges: synapse ops of the same kind reading the same value and summed by one
+    `snn.add` become one op whose weights and biases are the sums."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: AddOp, rewriter: PatternRewriter) -> None:
+        groups: dict[tuple[object, ...], list[OpResult]] = {}
+        for v in op.inputs:
+            if isinstance(v, OpResult) and (key := _parallel_key(v)) is not None:
+                groups.setdefault(key, []).append(v)
+        group = next((g for g in groups.values() if len(g) > 1), None)
+        if group is None:
+            return
+        first = group[0].op
+        trait = _synapse(first)
+        assert trait is not None
+        blocks = np.sum([trait.blocks(v.op) for v in group], axis=0)
+        biases = [b for v in group if (b := trait.bias(v.op)) is not None]
+        bias = np.sum(biases, axis=0) if biases else None
+        merged = trait.rebuilt(first, blocks, bias)
+        rewriter.insert_op(merged, InsertPoint.before(op))
+        rest = [v for v in op.inputs if all(v is not g for g in group)]
+        operands = [merged.results[0], *rest]
+        if len(operands) == 1:
+            rewriter.replace(op, [], [operands[0]])
+        else:
+            rewriter.replace(op, AddOp(operands))
+        for v in group:
+            rewriter.erase_op(v.op)
+
+
+@dataclass(frozen=True)
+class RedundancyPass(ModulePass):
+    """Merges duplicate neurons and removes redundant connections.
+
+    - Neurons (or channels) of one index space whose incoming weight rows, biases and
+      parameters are identical behave identically: one is kept and the others' outgoing
+      weights are added to its own (exact). With `tolerance > 0`, entries are compared after
+      rounding to multiples of `tolerance` (approximate; recorded on the graph).
+    - `snn.add` operands from all-zero synapses are dropped; parallel synapses of one kind
+      reading the same value into one `snn.add` are summed into one (exact).
+    Zero weights inside a dense matrix are not synapses: the report does not count them.
+    Graph inputs and outputs never change.
+    """
+
+    name = "snn-redundancy"
+
+    tolerance: float = 0.0
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        if not (np.isfinite(self.tolerance) and self.tolerance >= 0):
+            raise PassFailedException(
+                f"{self.name}: tolerance must be a finite number >= 0, got {self.tolerance}"
+            )
+        PatternRewriteWalker(
+            GreedyRewritePatternApplier(
+                [
+                    DropZeroSynapseOperands(),
+                    MergeParallelSynapses(),
+                    MergeDuplicateNeurons(self.tolerance),
+                ]
+            )
+        ).rewrite_module(op)
