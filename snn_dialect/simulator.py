@@ -34,6 +34,13 @@ Ops (x: operand at this step, y: result; W, b, s and neuron parameters are per-o
   - `snn.threshold`: `y = x > threshold` as 0/1 (no state).
   A NaN membrane never spikes (comparisons with NaN are false).
 
+Outputs and counts
+------------------
+Results are `[T, B, *shape]` per graph output. Spiking ops (`NeuronOp` trait with
+`spiking=True`: LIF, CubaLIF, IF, threshold) emit 0/1 values in `dtype`; their spikes are
+counted per neuron over all steps and samples (`SimulationResult.spike_counts`, int64), which
+is what the profiler turns into firing rates (spikes per step per sample).
+
 Numbers
 -------
 `dtype` is float32 (speed) or float64 (verification). Inputs and every constant are cast to it

@@ -4,7 +4,11 @@ networks."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import os
+import time
+from collections.abc import Sequence
 
 import nir
 import numpy as np
@@ -644,3 +648,40 @@ def test_imported_networks_agree_with_hand_built(name):
     assert sorted(int(c.sum()) for c in ours.spike_counts.values()) == sorted(
         int(c.sum()) for c in theirs.spike_counts.values()
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Benchmark (opt-in): SNN_BENCH=1 pytest tests/test_simulator.py -k benchmark -s
+# --------------------------------------------------------------------------------------------
+
+
+def mlp(sizes: Sequence[int], seed: int = 0) -> ModuleOp:
+    """A fully connected LIF network (affine -> LIF per layer) with active hidden layers."""
+    rng = np.random.default_rng(seed)
+    b = GraphBuilder([sizes[0]], dt=1e-3)
+    x = b.inputs[0]
+    for n_in, n_out in itertools.pairwise(sizes):
+        weight = rng.normal(0, 2.0 / np.sqrt(n_in), (n_out, n_in)).astype(np.float32)
+        current = b.add(AffineOp(x, weight, np.full(n_out, 0.9, np.float32)))
+        x = b.neuron(LIFOp, current, tau=5e-3, r=1.0, v_leak=0.0, v_threshold=1.0, v_reset=0.0)
+    return b.module(x)
+
+
+@pytest.mark.skipif(not os.environ.get("SNN_BENCH"), reason="benchmark: set SNN_BENCH=1")
+def test_benchmark_784_4096_4096_10():
+    steps, batch = 100, 32
+    module = mlp((784, 4096, 4096, 10))
+    x = (np.random.default_rng(1).random((steps, batch, 784)) < 0.2).astype(np.float32)
+    for dtype in (np.float32, np.float64):
+        simulate(module, x[:2], dtype=dtype)  # warm-up
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = simulate(module, x, dtype=dtype)
+            times.append(time.perf_counter() - start)
+        rates = [float(c.mean()) / (steps * batch) for c in result.spike_counts.values()]
+        print(
+            f"\n784-4096-4096-10 LIF, T={steps}, B={batch}, {np.dtype(dtype).name}: "
+            f"best {min(times):.2f} s of {len(times)} runs; firing rates {np.round(rates, 3)}"
+        )
+        assert min(rates) > 0
