@@ -312,6 +312,8 @@ class ZeroSilentInputs(RewritePattern):
             trait = _synapse(user)
             assert trait is not None
             value = user.operands[0]
+            if value not in bounds:  # rebuilt above: the next round sees it
+                continue
             lo, hi = bounds[value]
             silent = (lo == 0) & (hi == 0)
             if not silent.any():
