@@ -47,11 +47,6 @@ def _producer(value: SSAValue) -> Operation | None:
     return value.owner if isinstance(value, OpResult) else None
 
 
-def _only_user(value: SSAValue) -> Operation | None:
-    """The op that uses `value`, when it is used exactly once."""
-    return next(iter(value.uses)).operation if value.has_one_use() else None
-
-
 def per_index(values: np.ndarray) -> np.ndarray | None:
     """The axis-0 vector of `values` when they are constant over the other axes, else None."""
     rows = values.reshape(values.shape[0], -1)
@@ -91,16 +86,15 @@ def _forward(op: Operation, value: SSAValue, rewriter: PatternRewriter) -> None:
     rewriter.replace(op, [], [value])
 
 
-def _erase_if_unused(op: Operation | None, rewriter: PatternRewriter) -> None:
-    if op is not None and all(not r.uses for r in op.results):
+def _erase_if_unused(op: Operation, rewriter: PatternRewriter) -> None:
+    if all(not r.uses for r in op.results):
         rewriter.erase(op)
 
 
-def graph_dt(op: Operation) -> float:
-    """The time step of the graph that holds `op`."""
+def graph_dt(op: Operation) -> float | None:
+    """The time step of the `snn.graph` that holds `op` (None outside a graph)."""
     graph = op.parent_op()
-    assert isinstance(graph, GraphOp)
-    return graph.dt_value
+    return graph.dt_value if isinstance(graph, GraphOp) else None
 
 
 def delay_steps(op: DelayOp, dt: float) -> np.ndarray:
@@ -127,7 +121,8 @@ class RemoveZeroDelay(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: DelayOp, rewriter: PatternRewriter) -> None:
-        if not delay_steps(op, graph_dt(op)).any():
+        dt = graph_dt(op)
+        if dt is not None and not delay_steps(op, dt).any():
             _forward(op, op.input, rewriter)
 
 
@@ -173,9 +168,9 @@ class FuseDenseChain(RewritePattern):
             return
         outer, inner = _synapse(op), _synapse(first)
         assert outer is not None and inner is not None
-        w2 = outer.blocks(op).reshape(outer.blocks(op).shape[0], -1).astype(np.float64)
-        blocks1 = inner.blocks(first)
+        blocks1, blocks2 = inner.blocks(first), outer.blocks(op)
         w1 = blocks1.reshape(blocks1.shape[0], -1).astype(np.float64)
+        w2 = blocks2.reshape(blocks2.shape[0], -1).astype(np.float64)
         (n2, n1), n_in = w2.shape, w1.shape[1]
         if n2 * n_in > n1 * n_in + n2 * n1:
             return
@@ -236,8 +231,9 @@ class FoldScaleIntoProducer(RewritePattern):
 
 class FoldFlattenIntoDense(RewritePattern):
     """`snn.flatten` before dense synapses: a dense synapse reads its operand flattened
-    row-major anyway, so it reads the flatten's input directly with the same weight. The
-    flatten goes once nothing reads it."""
+    row-major anyway, so it reads the flatten's input directly with the same weight (for a
+    full flatten as for one over some axes: both keep the row-major order). The flatten goes
+    once nothing reads it."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: FlattenOp, rewriter: PatternRewriter) -> None:
@@ -258,6 +254,8 @@ class MergeDelays(RewritePattern):
         if not isinstance(first, DelayOp) or not op.input.has_one_use():
             return
         dt = graph_dt(op)
+        if dt is None:
+            return
         steps = delay_steps(first, dt) + delay_steps(op, dt)
         merged = DelayOp.create(
             operands=[first.input],
@@ -348,7 +346,8 @@ class FusePass(ModulePass):
       per element; conv: only a scale constant per channel); a scale after a synapse that
       alone reads its result scales the rows and bias (conv: constant per channel);
     - flatten folding: a dense synapse reads an `snn.flatten`'s input directly (it reads its
-      operand flattened row-major anyway; same weight); the flatten goes when unused;
+      operand flattened row-major anyway; same weight); the flatten goes when unused, and
+      stays for its other users (neurons, graph outputs);
     - consecutive delays: `delay(delay(x))` with a single-use middle becomes one delay by the
       summed per-element steps;
     - layers that never fire: where `transforms.value_bounds` proves a spiking layer's (or a
