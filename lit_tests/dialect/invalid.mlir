@@ -4,6 +4,10 @@
 // RUN: %verify-diagnostics
 // RUN: %verify-diagnostics --check-prefix=NONE-VALID
 // NONE-VALID-NOT: builtin.module {
+//
+// Without --verify-diagnostics the first invalid module makes xdsl-opt fail.
+// RUN: not xdsl-opt %s --split-input-file 2>&1 | filecheck %s --check-prefix=EXIT
+// EXIT: snn.linear: 'weight' has shape [3, 4] but [3, 2] is expected
 
 // A weight that does not match [n_out, n_in].
 snn.graph @linear_weight_shape(%x: tensor<2xf32>) -> tensor<3xf32> attributes {dt = 1.0e-04 : f64} {
