@@ -526,9 +526,20 @@ def analytic_spike_check(spikes: np.ndarray, amplitude: float, onset: int, nodes
     return len(times)
 
 
-def test_lif_norse_step_current_matches_analytic_spike_times():
+def imported(name: str, dt: float) -> ModuleOp:
+    """The fixture `name` through `snn_dialect.nir_io.import_nir` (skip when unavailable)."""
+    nir_io = pytest.importorskip("snn_dialect.nir_io")
+    if not hasattr(nir_io, "import_nir"):
+        pytest.skip("snn_dialect.nir_io.import_nir is not available")
+    return nir_io.import_nir(DATA / f"{name}.nir", dt=dt)
+
+
+@pytest.mark.parametrize("source", ["by hand", "import_nir"])
+def test_lif_norse_step_current_matches_analytic_spike_times(source):
     dt, steps, onset = 1e-4, 400, 20
     module, nodes = lif_norse_by_hand(dt)
+    if source == "import_nir":
+        module = imported("lif_norse", dt)
     assert float(nodes["0"].bias[0]) == 0.0 and float(nodes["1"].v_leak[0]) == 0.0
     amplitudes = [0.05, 0.12, 0.15, 0.2, 0.5, 1.0]
     x = np.zeros((steps, len(amplitudes), 1))
@@ -636,13 +647,9 @@ HAND_BUILT = {
 
 @pytest.mark.parametrize("name", sorted(HAND_BUILT))
 def test_imported_networks_agree_with_hand_built(name):
-    nir_io = pytest.importorskip("snn_dialect.nir_io")
-    if not hasattr(nir_io, "import_nir"):
-        pytest.skip("snn_dialect.nir_io.import_nir is not available")
     build, dt, shape, steps, scale = HAND_BUILT[name]
-    imported = nir_io.import_nir(DATA / f"{name}.nir", dt=dt)
     x = scale * (np.random.default_rng(0).random((steps, 2, *shape)) < 0.3)
-    ours, theirs = simulate(build(), x), simulate(imported, x)
+    ours, theirs = simulate(build(), x), simulate(imported(name, dt), x)
     assert sum(int(c.sum()) for c in ours.spike_counts.values()) > 0
     np.testing.assert_array_equal(ours.outputs[0], theirs.outputs[0])
     assert sorted(int(c.sum()) for c in ours.spike_counts.values()) == sorted(
