@@ -15,10 +15,15 @@ NOT_PARAMETERS = frozenset({"firing_rates"})
 """Dense properties that describe a module rather than define it."""
 
 
+def _has_weights_if_synapse(op: Operation) -> bool:
+    weight = op.properties.get("weight")
+    return not isinstance(weight, DenseIntOrFPElementsAttr) or bool(np.prod(weight.get_shape()))
+
+
 @dataclass(frozen=True)
 class GraphStats:
     """Neurons (elements of neuron ops), synapses (nonzero weights), parameters (all weight,
-    bias and neuron-parameter elements) and layers (synapse and neuron ops)."""
+    bias and neuron-parameter elements) and layers (non-empty synapse and neuron ops)."""
 
     neurons: int = 0
     synapses: int = 0
@@ -38,9 +43,11 @@ def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
     for op in model.walk():
         is_neuron = op.get_trait(NeuronOp) is not None
         is_synapse = op.get_trait(SynapseOp) is not None  # type: ignore[type-abstract]
+        size = int(np.prod(op.results[0].type.get_shape())) if op.results else 0  # type: ignore[union-attr]
         if is_neuron:
-            neurons += int(np.prod(op.results[0].type.get_shape()))  # type: ignore[union-attr]
-        layers += is_neuron or is_synapse
+            neurons += size
+        # a layer emptied by dead-neuron elimination (zero width) is no layer
+        layers += (is_neuron or is_synapse) and size > 0 and _has_weights_if_synapse(op)
         for name, attr in op.properties.items():
             if not isinstance(attr, DenseIntOrFPElementsAttr) or name in NOT_PARAMETERS:
                 continue

@@ -33,6 +33,7 @@ PASSES: dict[str, tuple[str, str]] = {
     "snn-fuse": ("transforms.fuse", "FusePass"),
     "snn-prune": ("transforms.prune", "PrunePass"),
     "snn-redundancy": ("transforms.redundancy", "RedundancyPass"),
+    "snn-optimize": ("transforms.optimize", "OptimizePass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 

@@ -152,7 +152,7 @@ class MergeParallelSynapses(RewritePattern):
         biases = [b for v in group if (b := trait.bias(v.op)) is not None]
         bias = np.sum(biases, axis=0) if biases else None
         merged = trait.rebuilt(first, blocks, bias)
-        rewriter.insert_op(merged, InsertPoint.before(op))
+        rewriter.insert(merged, InsertPoint.before(op))
         rest = [v for v in op.inputs if all(v is not g for g in group)]
         operands = [merged.results[0], *rest]
         if len(operands) == 1:
@@ -160,7 +160,7 @@ class MergeParallelSynapses(RewritePattern):
         else:
             rewriter.replace(op, AddOp(operands))
         for v in group:
-            rewriter.erase_op(v.op)
+            rewriter.erase(v.op)
 
 
 @dataclass(frozen=True)

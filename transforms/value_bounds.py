@@ -103,19 +103,18 @@ def neuron_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray, dt: float) -> I
     if isinstance(op, CubaLIFOp | CubaLIOp):
         current = _leaky(dt / p["tau_syn"], _mul(p["w_in"], lo, hi))
     membrane: Interval | None = None
-    if current is not None:
+    if isinstance(op, ThresholdOp):
+        membrane = (lo, hi)
+    elif current is not None:
         drive = _mul(p["r"], *current)
-        if isinstance(op, LIFOp | LIOp):
-            membrane = _leaky(dt / p["tau"], (p["v_leak"] + drive[0], p["v_leak"] + drive[1]))
-        elif isinstance(op, CubaLIFOp | CubaLIOp):
-            membrane = _leaky(dt / p["tau_mem"], (p["v_leak"] + drive[0], p["v_leak"] + drive[1]))
-        elif isinstance(op, IFOp | IntegratorOp):
+        if isinstance(op, IFOp | IntegratorOp):
             membrane = (
                 np.where(drive[0] >= 0, 0.0, -np.inf),
                 np.where(drive[1] <= 0, 0.0, np.inf),
             )
-        elif isinstance(op, ThresholdOp):
-            membrane = (lo, hi)
+        else:
+            tau = p["tau"] if isinstance(op, LIFOp | LIOp) else p["tau_mem"]
+            membrane = _leaky(dt / tau, (p["v_leak"] + drive[0], p["v_leak"] + drive[1]))
     if not trait.spiking:
         return membrane if membrane is not None else unbounded
     if membrane is None:
