@@ -476,13 +476,11 @@ def test_fixture_graphs_stay_valid(path, options: dict[str, object]):
 
 @pytest.mark.parametrize("path", NIR_FILES, ids=lambda p: p.stem)
 def test_fixture_graphs_activity_aware_after_profiling(path):
-    simulator = pytest.importorskip("snn_dialect.simulator")
+    profile = pytest.importorskip("snn_dialect.profile")
     module = _import(path)
     graph = graph_of(module)
     inputs = np.random.default_rng(0).random((20, 2, *graph.block.args[0].type.get_shape()))
-    result = simulator.simulate(module, (inputs < 0.3).astype(np.float32))
-    for op, rates in result.firing_rates().items():
-        op.properties["firing_rates"] = dense_f32(rates)
+    profile.annotate_firing_rates(module, (inputs < 0.3).astype(np.float32))
     if all(mean_activity(op.operands[0]) is None for op in synapses(module)):
         with pytest.raises(PassFailedException, match="profile"):
             run(module, sparsity=0.5, activity_aware=True)
@@ -493,6 +491,7 @@ def test_fixture_graphs_activity_aware_after_profiling(path):
 
 def small_network() -> tuple[ModuleOp, np.ndarray, np.ndarray]:
     """A 20-40-10 LIF network that fires, profiled on its own inputs: (module, x, y)."""
+    from snn_dialect.profile import annotate_firing_rates
     from snn_dialect.simulator import simulate
 
     rng = np.random.default_rng(0)
@@ -500,10 +499,8 @@ def small_network() -> tuple[ModuleOp, np.ndarray, np.ndarray]:
     s = b.neuron(LIFOp, b.add(LinearOp(b.inputs[0], rng.normal(0.3, 1.0, (40, 20)))), **LIF)
     module = b.module(b.neuron(LIFOp, b.add(LinearOp(s, rng.normal(0.2, 1.0, (10, 40)))), **LIF))
     x = (np.random.default_rng(1).random((100, 32, 20)) < 0.3).astype(np.float32)
-    result = simulate(module, x)
-    for op, rates in result.firing_rates().items():
-        op.properties["firing_rates"] = dense_f32(rates)
-    return module, x, result.outputs[0]
+    annotate_firing_rates(module, x)
+    return module, x, simulate(module, x).outputs[0]
 
 
 def count_error(module: ModuleOp, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:

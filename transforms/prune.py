@@ -496,8 +496,9 @@ class PrunePass(ModulePass):
         mean current `sum_j w_ij m_j` is added to output `i`'s bias (linear becomes affine).
         Convolutions use each input channel's mean over all positions: at borders, where a
         pruned tap reads zero padding, the folded bias over-compensates. A synapse whose
-        input has no profiled rates falls back to `|w|` without folding (counted in the note
-        as `unprofiled`); a graph where no synapse has profiled input is an error.
+        input has no profiled rates falls back to `|w|` (as if its inputs fired at every
+        step) without folding, counted in the note as `unprofiled`; a graph where no
+        synapse has a profiled input is an error.
       * `structured`: remove whole output indices (neurons, channels) of synapse ops instead
         of single weights, least L2 norm of incoming weight rows first (times the index's
         firing rate with `activity_aware`, where the removed indices' mean current is folded
