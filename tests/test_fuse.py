@@ -304,6 +304,19 @@ def test_single_operand_add_is_removed():
     assert names(module) == ["snn.lif"]
 
 
+def test_empty_layers_left_by_dead_neuron_elimination():
+    b = GraphBuilder([1], dt=DT)
+    h = b.add(LinearOp(b.inputs[0], np.zeros((0, 1))))
+    s = b.neuron(LIFOp, h, **LIF)
+    m = b.add(LinearOp(s, np.zeros((0, 0))))
+    y = b.add(LinearOp(m, np.zeros((1, 0))))
+    t = b.add(scale(y, np.array([2.0])))
+    module = b.module(t)
+    after = fused(module)
+    assert names(after) == ["snn.linear", "snn.lif", "snn.linear"]
+    assert_same_behaviour(module, after)
+
+
 # --------------------------------------------------------------------------------------------
 # Real networks, idempotence
 # --------------------------------------------------------------------------------------------

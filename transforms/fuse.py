@@ -47,9 +47,16 @@ def _producer(value: SSAValue) -> Operation | None:
     return value.owner if isinstance(value, OpResult) else None
 
 
+def matrix(values: np.ndarray) -> np.ndarray:
+    """`values` as `[axis 0, everything else]` (also when a size is zero)."""
+    return values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
+
+
 def per_index(values: np.ndarray) -> np.ndarray | None:
     """The axis-0 vector of `values` when they are constant over the other axes, else None."""
-    rows = values.reshape(values.shape[0], -1)
+    rows = matrix(values)
+    if rows.shape[1] == 0:
+        return None
     return rows[:, 0] if (rows == rows[:, :1]).all() else None
 
 
@@ -169,8 +176,7 @@ class FuseDenseChain(RewritePattern):
         outer, inner = _synapse(op), _synapse(first)
         assert outer is not None and inner is not None
         blocks1, blocks2 = inner.blocks(first), outer.blocks(op)
-        w1 = blocks1.reshape(blocks1.shape[0], -1).astype(np.float64)
-        w2 = blocks2.reshape(blocks2.shape[0], -1).astype(np.float64)
+        w1, w2 = matrix(blocks1).astype(np.float64), matrix(blocks2).astype(np.float64)
         (n2, n1), n_in = w2.shape, w1.shape[1]
         if n2 * n_in > n1 * n_in + n2 * n1:
             return
@@ -317,9 +323,8 @@ class ZeroSilentInputs(RewritePattern):
             if not silent.any():
                 continue
             if not _is_dense(user):  # a channel reads zeros only when all of it is silent
-                silent = silent & silent.reshape(silent.shape[0], -1).all(axis=1).reshape(
-                    (-1,) + (1,) * (silent.ndim - 1)
-                )
+                whole = matrix(silent).all(axis=1)
+                silent = silent & whole.reshape(whole.shape + (1,) * (silent.ndim - 1))
             mask = input_columns(user, silent)
             blocks = trait.blocks(user)
             if mask is None or not blocks[:, mask].any():
