@@ -108,15 +108,19 @@ class DropZeroSynapseOperands(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: AddOp, rewriter: PatternRewriter) -> None:
-        kept = [v for v in op.inputs if not (isinstance(v, OpResult) and _is_zero_synapse(v))]
-        if len(kept) == len(op.inputs):
+        dropped = [v for v in op.inputs if isinstance(v, OpResult) and _is_zero_synapse(v)]
+        if not dropped:
             return
+        kept = [v for v in op.inputs if all(v is not d for d in dropped)]
         if not kept:  # all zero: keep one zero source so the value stays defined
-            kept = [op.inputs[0]]
+            kept, dropped = dropped[:1], dropped[1:]
         if len(kept) == 1:
             rewriter.replace(op, [], [kept[0]])
         else:
             rewriter.replace(op, AddOp(kept))
+        for value in dropped:
+            if not value.uses and value.op.parent is not None:
+                rewriter.erase(value.op)
 
 
 def _parallel_key(value: OpResult) -> tuple[object, ...] | None:
