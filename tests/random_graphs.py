@@ -8,10 +8,10 @@ zero columns (no fan-out) and scale/delay ops that fusion can fold.
 
 from __future__ import annotations
 
-import numpy as np
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 from hypothesis import strategies as st
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
@@ -44,8 +44,15 @@ NEURONS: list[tuple[type[NeuronOpBase], dict[str, float]]] = [
     (IFOp, {"r": 200.0, "v_threshold": 1.0, "v_reset": 0.0}),
     (
         CubaLIFOp,
-        {"tau_syn": 4e-3, "tau_mem": 5e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 0.8,
-         "v_reset": 0.0, "w_in": 2.0},
+        {
+            "tau_syn": 4e-3,
+            "tau_mem": 5e-3,
+            "r": 1.0,
+            "v_leak": 0.0,
+            "v_threshold": 0.8,
+            "v_reset": 0.0,
+            "w_in": 2.0,
+        },
     ),
     (ThresholdOp, {"threshold": 0.5}),
 ]
@@ -100,9 +107,7 @@ class Recipe:
         block = Block(arg_types=[tensor_f32(self.input_shape)])
         out = self.body(block.args[0])
         block.add_op(OutputOp([out]))
-        graph = GraphOp(
-            "random", [tensor_f32(self.input_shape)], [out.type], DT, Region(block)
-        )
+        graph = GraphOp("random", [tensor_f32(self.input_shape)], [out.type], DT, Region(block))
         module = ModuleOp([graph])
         module.verify()
         return module
@@ -114,9 +119,7 @@ def _module(input_shape: tuple[int, ...], body: Callable[[SSAValue], SSAValue]) 
     frame = inspect.currentframe()
     assert frame is not None and frame.f_back is not None
     caller = frame.f_back
-    params = {
-        k: v for k, v in caller.f_locals.items() if isinstance(v, int | list | bool)
-    }
+    params = {k: v for k, v in caller.f_locals.items() if isinstance(v, int | list | bool)}
     return Recipe(caller.f_code.co_name, params, input_shape, body)
 
 
@@ -135,9 +138,13 @@ def chains(draw: st.DrawFn) -> Recipe:
             if extra == 2:  # a second dense layer with no neuron between: fusable
                 x = b.dense(x, size, bias=False)
             if extra == 3:
-                x = b.add(ScaleOp.create(
-                    operands=[x], result_types=[x.type],
-                    properties={"scale": dense_f32(np.full(value_shape(x), 1.5))}))
+                x = b.add(
+                    ScaleOp.create(
+                        operands=[x],
+                        result_types=[x.type],
+                        properties={"scale": dense_f32(np.full(value_shape(x), 1.5))},
+                    )
+                )
             x = b.neuron(x, kind)
         return x
 
@@ -161,9 +168,13 @@ def dags(draw: st.DrawFn) -> Recipe:
         h = b.neuron(b.dense(x, hidden, bias=True), kind)
         left = b.dense(h, n_out, bias=False)
         right = b.dense(h, n_out, bias=True)
-        delayed = b.add(DelayOp.create(
-            operands=[right], result_types=[right.type],
-            properties={"delay": dense_f32(np.full((n_out,), 2 * DT))}))
+        delayed = b.add(
+            DelayOp.create(
+                operands=[right],
+                result_types=[right.type],
+                properties={"delay": dense_f32(np.full((n_out,), 2 * DT))},
+            )
+        )
         parallel = b.dense(h, n_out, bias=False)
         s = b.add(AddOp([left, delayed, parallel]))
         return b.neuron(s, kind + 1)
@@ -224,15 +235,19 @@ def conv_nets(draw: st.DrawFn) -> Recipe:
         h = b.add(Conv2dOp(h, w2, rng.normal(0, 0.1, c2), (1, 1), (0, 0), (1, 1), 1))
         h = b.neuron(h, 1)
         shape = value_shape(h)
-        flat = b.add(FlattenOp.create(
-            operands=[h], result_types=[tensor_f32((int(np.prod(shape)),))],
-            properties={"start_dim": _i64(0), "end_dim": _i64(-1)}))
+        flat = b.add(
+            FlattenOp.create(
+                operands=[h],
+                result_types=[tensor_f32((int(np.prod(shape)),))],
+                properties={"start_dim": _i64(0), "end_dim": _i64(-1)},
+            )
+        )
         return b.neuron(b.dense(flat, 4, bias=True), 0)
 
     return _module((c_in, size, size), body)
 
 
-def _i64(v: int):  # noqa: ANN202
+def _i64(v: int):
     from xdsl.dialects.builtin import IntegerAttr, i64
 
     return IntegerAttr(v, i64)

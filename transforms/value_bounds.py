@@ -52,7 +52,7 @@ def _hull0(lo: np.ndarray, hi: np.ndarray) -> Interval:
 
 def _mul(scale: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Interval:
     """`scale * [lo, hi]` with 0 * inf = 0."""
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", over="ignore"):
         a = np.where(scale == 0, 0.0, scale * lo)
         b = np.where(scale == 0, 0.0, scale * hi)
     return np.minimum(a, b), np.maximum(a, b)
