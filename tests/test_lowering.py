@@ -158,6 +158,17 @@ def _multi_io() -> ModuleOp:
     return b.module(s, total, s2)
 
 
+def _empty_layer() -> ModuleOp:
+    """A layer left with no neurons (as dead-neuron removal leaves one): its synapses into
+    the next layer sum to the bias."""
+    b = GraphBuilder([3], dt=1e-3)
+    y = b.add(LinearOp(b.inputs[0], np.zeros((0, 3), np.float32)))
+    s = b.neuron(LIFOp, y, tau=1e-2, r=1.0, v_leak=0.0, v_threshold=0.1, v_reset=0.0)
+    z = b.add(AffineOp(s, np.zeros((2, 0), np.float32), np.array([0.5, -0.5], np.float32)))
+    out = b.neuron(IFOp, z, r=100.0, v_threshold=1.0, v_reset=0.0)
+    return b.module(out, s)
+
+
 LOWERING_CASES: dict[str, Callable[[], ModuleOp]] = {
     "dense_chain": _dense_chain,
     "recurrent": _recurrent,
@@ -165,6 +176,7 @@ LOWERING_CASES: dict[str, Callable[[], ModuleOp]] = {
     "conv1d": _conv1d,
     "delay": _delay,
     "multi_io": _multi_io,
+    "empty_layer": _empty_layer,
 }
 """Small graphs that together use every op of the dialect."""
 

@@ -499,6 +499,11 @@ class _GraphLowering:
             if isinstance(op, snn.OutputOp):
                 outputs = [self.values[v] for v in op.outputs]
                 continue
+            if all(_is_empty(r) for r in op.results):
+                # nothing to compute; MLIR's slices reject offsets into empty dimensions
+                for result in op.results:
+                    self.values[result] = self.emit.empty((self.batch, *_shape(result)))
+                continue
             if isinstance(op, snn.RecurrentOp):
                 arg = self.state((self.batch, *_shape(op.output)))
                 recurrent.append((op, arg))
@@ -545,12 +550,17 @@ class _GraphLowering:
         t, *carried = body.args
         acc, state = carried[: len(results)], carried[len(results) :]
         inner = _Emitter(body)
-        xs = [inner.time_slice(x, t, st) for x, st in zip(block.args, step_types, strict=True)]
+        xs = [
+            inner.empty(st.get_shape()) if _is_empty(x) else inner.time_slice(x, t, st)
+            for x, st in zip(block.args, step_types, strict=True)
+        ]
         call = func.CallOp(f"{self.name}_step", [*xs, *state], [*out_types, *state_types])
         body.add_op(call)
         ys, new_state = call.results[: len(out_types)], call.results[len(out_types) :]
         written = [
-            inner.add(tensor.InsertSliceOp.get(y, a, [1, *_tensor_shape(y.type)], offsets=[t]))
+            a
+            if _is_empty(y)
+            else inner.add(tensor.InsertSliceOp.get(y, a, [1, *_tensor_shape(y.type)], offsets=[t]))
             for y, a in zip(ys, acc, strict=True)
         ]
         body.add_op(scf.YieldOp(*written, *new_state))
@@ -576,6 +586,11 @@ class _GraphLowering:
         for arg, value in zip(state, results[1:], strict=True):
             self.set_state(arg, value)
         return results[0]
+
+
+def _is_empty(value: SSAValue) -> bool:
+    """Whether a tensor value has no elements."""
+    return 0 in _shape(value)
 
 
 def _tensor_shape(type_: Attribute) -> tuple[int, ...]:
@@ -614,16 +629,28 @@ def _lower_scale(g: _GraphLowering, op: snn.ScaleOp, args: list[SSAValue]) -> li
 def _lower_dense(g: _GraphLowering, op: snn.LinearOp, args: list[SSAValue]) -> list[SSAValue]:
     emit = g.emit
     x = args[0]
+    bias = np.asarray(op.array("bias")) if isinstance(op, snn.AffineOp) else None
+    if _is_empty(x):
+        return _bias_only(g, op, bias)
     rank = len(_shape(x))
     x = emit.collapse(x, [[0], list(range(1, rank))])
     weight = op.array("weight")
     w_t = emit.constant(np.ascontiguousarray(weight.T))
     acc = emit.filled_zeros((g.batch, weight.shape[0]))
     y = emit.add(linalg.MatmulOp([x, w_t], [acc]))
-    if not isinstance(op, snn.AffineOp):
-        return [y]
-    bias = np.asarray(op.array("bias"))
-    return g.emit.elementwise(lambda v: (v + bias,), [y])
+    return [y] if bias is None else _add_bias(emit, y, bias)
+
+
+def _add_bias(emit: _Emitter, y: SSAValue, bias: np.ndarray) -> list[SSAValue]:
+    """`y + bias` with a bias per element of axis 1 of `y` (after the batch axis)."""
+    bias = bias.reshape(-1, *[1] * (len(_shape(y)) - 2))
+    return emit.elementwise(lambda v: (v + bias,), [y])
+
+
+def _bias_only(g: _GraphLowering, op: Operation, bias: np.ndarray | None) -> list[SSAValue]:
+    """A synapse whose input has no elements: its sums are zero."""
+    zeros = g.emit.filled_zeros((g.batch, *_shape(op.results[0])))
+    return [zeros] if bias is None else _add_bias(g.emit, zeros, bias)
 
 
 @_lowers(snn.Conv1dOp, snn.Conv2dOp)
@@ -632,6 +659,8 @@ def _lower_conv(g: _GraphLowering, op: snn.ConvOpBase, args: list[SSAValue]) -> 
     weight = op.array("weight")
     stride, padding, dilation = op.window()
     x = args[0]
+    if _is_empty(x):
+        return _bias_only(g, op, np.asarray(op.array("bias")))
     if isinstance(op, snn.Conv1dOp):
         # a conv1d is a conv2d over a unit height
         b, c, n = _shape(x)
@@ -662,8 +691,7 @@ def _lower_conv(g: _GraphLowering, op: snn.ConvOpBase, args: list[SSAValue]) -> 
         y = emit.collapse(emit.add(conv), [[0], [1, 2], [3], [4]])
     if isinstance(op, snn.Conv1dOp):
         y = emit.collapse(y, [[0], [1], [2, 3]])
-    bias = np.asarray(op.array("bias")).reshape(-1, *[1] * (len(_shape(y)) - 2))
-    return emit.elementwise(lambda v: (v + bias,), [y])
+    return _add_bias(emit, y, np.asarray(op.array("bias")))
 
 
 def _dense_i64_vector(values: Sequence[int]) -> DenseIntOrFPElementsAttr:
