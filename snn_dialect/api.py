@@ -9,10 +9,11 @@ print(report.summary())
 ```
 
 Pass names: the `xdsl-opt` names (`snn-dead-neuron`, with options as in
-`snn-prune{sparsity=0.8 scope="global"}`), the short names (`dead_neuron`, `eliminate_dead`,
+`snn-prune{sparsity=0.8 scope=global}`), the short names (`dead_neuron`, `eliminate_dead`,
 `prune`, `fuse`, `redundancy`, `optimize`, `quantize`) and the seed's long names
-(`dead_neuron_elimination`, `layer_fusion`, `redundancy_elimination`). An unknown name is an
-error listing the valid ones.
+(`dead_neuron_elimination`, `layer_fusion`, `redundancy_elimination`, `weight_pruning`).
+Short names take options too (`prune{sparsity=0.5}`); a bare `prune` prunes near-zero
+weights (|w| <= 1e-3). An unknown name is an error listing the valid ones.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ PASS_ALIASES: dict[str, str] = {
     # short names
     "dead_neuron": "snn-dead-neuron",
     "eliminate_dead": "snn-dead-neuron",
-    "prune": "snn-prune",
+    "prune": "snn-prune{threshold=1.0e-3}",
     "fuse": "snn-fuse",
     "redundancy": "snn-redundancy",
     "optimize": "snn-optimize",
@@ -46,7 +47,7 @@ PASS_ALIASES: dict[str, str] = {
     "dead_neuron_elimination": "snn-dead-neuron",
     "layer_fusion": "snn-fuse",
     "redundancy_elimination": "snn-redundancy",
-    "weight_pruning": "snn-prune",
+    "weight_pruning": "snn-prune{threshold=1.0e-3}",
 }
 
 DEFAULT_PASSES = ("snn-optimize",)
@@ -57,7 +58,9 @@ class UnknownPassError(ValueError):
 
 
 def valid_pass_names() -> list[str]:
-    return sorted({*PASSES, *PASS_ALIASES})
+    """`xdsl-opt` names and the aliases of registered passes."""
+    aliases = {a for a, spec in PASS_ALIASES.items() if spec.partition("{")[0] in PASSES}
+    return sorted({*PASSES, *aliases})
 
 
 def _split_pipeline(spec: str) -> list[str]:
@@ -87,9 +90,11 @@ def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[Modu
         if isinstance(item, ModulePass):
             resolved.append(item)
             continue
-        name, brace, options = item.partition("{")
-        name = PASS_ALIASES.get(name.strip(), name.strip())
-        if name not in PASSES:
+        name, brace, options = item.strip().partition("{")
+        if not brace:  # an alias may bring default options
+            name, brace, options = PASS_ALIASES.get(name, name).partition("{")
+        name = PASS_ALIASES.get(name, name).partition("{")[0]
+        if name not in PASSES or not name:
             raise UnknownPassError(
                 f"unknown pass '{item}'; valid names: {', '.join(valid_pass_names())}"
             )
