@@ -72,7 +72,7 @@ def test_report_counts_and_summary() -> None:
 @pytest.mark.parametrize("name", ["bogus", "layer_fusion_x", ""])
 def test_unknown_pass_names_list_the_valid_ones(name: str) -> None:
     graph = SNNGraph([layer("o", np.ones((1, 1)))])
-    with pytest.raises(UnknownPassError, match="valid names: .*snn-dead-neuron.*"):
+    with pytest.raises(UnknownPassError, match=r"valid names: .*snn-dead-neuron"):
         optimize(graph, [name])
 
 
