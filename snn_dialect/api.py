@@ -182,9 +182,8 @@ class OptimizationReport:
         ]
         for r in self.pass_results:
             lines.append(
-                f"  [{r.name}] removed {r.neurons_removed} neurons, "
-                f"{r.synapses_removed} synapses, fused {r.layers_fused} layers "
-                f"({r.seconds * 1e3:.1f} ms)"
+                f"  [{r.name}] -{r.neurons_removed} neurons, -{r.synapses_removed} synapses, "
+                f"-{r.layers_fused} layers ({r.seconds * 1e3:.1f} ms)"
             )
         for note in self.notes:
             facts = ", ".join(f"{k}={v}" for k, v in note.items() if k != "pass")

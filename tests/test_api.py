@@ -65,7 +65,7 @@ def test_report_counts_and_summary() -> None:
     assert report.params_before > report.params_after
     assert report.compression_ratio == pytest.approx(report.params_before / report.params_after)
     text = report.summary()
-    assert "SNN Optimizer:" in text and "[snn-redundancy] removed 2 neurons" in text
+    assert "SNN Optimizer:" in text and "[snn-redundancy] -2 neurons" in text
     assert optimized.total_neurons == 4
 
 

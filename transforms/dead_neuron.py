@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.context import Context
@@ -21,6 +21,7 @@ from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, SynapseOp, value_shape
 from snn_dialect.ops import GraphOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
+from transforms.notes import record_approximation
 from transforms.value_bounds import Interval, neuron_bounds, value_bounds
 
 
@@ -82,27 +83,21 @@ def cut_silent_inputs(
     return changed
 
 
-def zero_evidence(
-    graph: GraphOp,
-    bounds: dict[SSAValue, Interval],
-    use_profile: bool,
-    rate_threshold: float,
-) -> dict[SSAValue, np.ndarray]:
-    """Axis-0 masks of the values' indices known to be zero at every step.
+def proven_zero(bounds: dict[SSAValue, Interval]) -> dict[SSAValue, np.ndarray]:
+    """Axis-0 masks of the indices whose value is zero at every step, by the bounds (exact)."""
+    return {value: _per_index((lo == 0) & (hi == 0)) for value, (lo, hi) in bounds.items()}
 
-    Proven from value bounds (exact); from profiled `firing_rates` at or below
-    `rate_threshold` when `use_profile` (profile-guided)."""
+
+def profiled_zero(graph: GraphOp, rate_threshold: float) -> dict[SSAValue, np.ndarray]:
+    """Axis-0 masks of the spiking neurons whose profiled `firing_rates` are at or below
+    `rate_threshold` (profile-guided)."""
     evidence: dict[SSAValue, np.ndarray] = {}
-    for value, (lo, hi) in bounds.items():
-        evidence[value] = _per_index((lo == 0) & (hi == 0))
-    if not use_profile:
-        return evidence
     for op in graph.block.ops:
         trait = op.get_trait(NeuronOp)
         rates = op.properties.get("firing_rates")
         if trait is None or not trait.spiking or not isinstance(rates, DenseIntOrFPElementsAttr):
             continue
-        evidence[op.results[0]] |= _per_index(to_array(rates) <= rate_threshold)
+        evidence[op.results[0]] = _per_index(to_array(rates) <= rate_threshold)
     return evidence
 
 
@@ -125,6 +120,8 @@ class EliminateDeadNeurons(RewritePattern):
     spike_inputs: bool
     use_profile: bool
     rate_threshold: float
+    profiled_removals: dict[GraphOp, int] = field(default_factory=dict)
+    """Per graph, the neurons removed on the profile's word alone (not proven)."""
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
@@ -134,14 +131,23 @@ class EliminateDeadNeurons(RewritePattern):
         bounds = value_bounds(op, input_range)
         if cut_silent_inputs(op, bounds, rewriter):
             return
-        evidence = zero_evidence(op, bounds, self.use_profile, self.rate_threshold)
+        proven = proven_zero(bounds)
+        evidence = dict(proven)
+        if self.use_profile:
+            for value, mask in profiled_zero(op, self.rate_threshold).items():
+                evidence[value] = evidence[value] | mask
         for space in index_spaces(op.block):
             if space.pinned or space.size == 0:
                 continue
             removable = removable_indices(space, evidence)
-            if removable.any():
-                narrow(space, np.flatnonzero(~removable), rewriter)
-                return
+            if not removable.any():
+                continue
+            if self.use_profile:
+                profiled_only = removable & ~removable_indices(space, proven)
+                count = self.profiled_removals.get(op, 0) + int(profiled_only.sum())
+                self.profiled_removals[op] = count
+            narrow(space, np.flatnonzero(~removable), rewriter)
+            return
 
 
 @dataclass(frozen=True)
@@ -174,3 +180,8 @@ class DeadNeuronPass(ModulePass):
             )
         pattern = EliminateDeadNeurons(self.spike_inputs, self.use_profile, self.rate_threshold)
         PatternRewriteWalker(pattern, apply_recursively=True).rewrite_module(op)
+        for graph, count in pattern.profiled_removals.items():
+            if count:
+                record_approximation(
+                    graph, self.name, profiled_removed=count, rate_threshold=self.rate_threshold
+                )
