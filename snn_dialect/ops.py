@@ -443,6 +443,8 @@ class ConvSynapse(SynapseOp):
         properties = dict(op.properties)
         properties["weight"] = dense_f32(weight)
         properties["bias"] = dense_f32(bias)
+        for name in QUANTIZATION_PROPS:  # new weights: their integer form is unknown
+            properties.pop(name, None)
         return type(op).create(
             operands=[op.input],
             result_types=[tensor_f32((weight.shape[0], *op.out_shape[1:]))],
@@ -458,8 +460,85 @@ class ConvSynapse(SynapseOp):
         return self.narrowable_input(op)
 
 
+QUANTIZATION_PROPS = ("weight_scale", "weight_bits")
+"""Optional properties of synapse ops whose weights are integers times a scale."""
+
+MAX_WEIGHT_BITS = 16
+"""Widest signed integer weight that `weight_bits` may declare."""
+
+
+def verify_integer_weights(op: _SnnOp, n_out: int) -> None:
+    """Check the optional integer form of a synapse op's weights.
+
+    `weight_scale` (f32, shape `[1]` per layer or `[n_out]` per output index) and
+    `weight_bits` (2..16) come together. Then each weight `w` of output row `o` is
+    `q * weight_scale[o]` rounded to f32, with `q = rint(w / weight_scale[o])` an integer in
+    `[-(2^(bits-1) - 1), 2^(bits-1) - 1]`; a bias is an integer multiple of the scale the same
+    way (any magnitude).
+    """
+    scale_attr = op.properties.get("weight_scale")
+    bits_attr = op.properties.get("weight_bits")
+    if scale_attr is None and bits_attr is None:
+        return
+    if scale_attr is None:
+        raise VerifyException(f"{op.name}: 'weight_bits' needs 'weight_scale' as well")
+    if bits_attr is None:
+        raise VerifyException(f"{op.name}: 'weight_scale' needs 'weight_bits' as well")
+    if not isinstance(bits_attr, IntegerAttr):
+        raise VerifyException(f"{op.name}: 'weight_bits' must be an integer attribute")
+    bits = bits_attr.value.data
+    if not 2 <= bits <= MAX_WEIGHT_BITS:
+        raise VerifyException(
+            f"{op.name}: 'weight_bits' must lie in [2, {MAX_WEIGHT_BITS}], got {bits}"
+        )
+    scale = op.prop_array("weight_scale")
+    if scale.shape not in ((1,), (n_out,)):
+        raise VerifyException(
+            f"{op.name}: 'weight_scale' must have shape [1] (per layer) or [{n_out}] "
+            f"(per output), got {list(scale.shape)}"
+        )
+    if (scale <= 0).any():
+        raise VerifyException(
+            f"{op.name}: 'weight_scale' must be positive, {_first_violation(scale, scale <= 0)}"
+        )
+    per_row = scale.astype(np.float64).reshape(-1, 1)
+    limit = 2 ** (bits - 1) - 1
+    _verify_on_grid(op, "weight", op.array("weight").reshape(n_out, -1), per_row, bits, limit)
+    if "bias" in op.properties:
+        bias = op.prop_array("bias", (n_out,)).reshape(n_out, 1)
+        _verify_on_grid(op, "bias", bias, per_row, bits, None)
+
+
+def _verify_on_grid(
+    op: Operation,
+    name: str,
+    values: np.ndarray,
+    scale: np.ndarray,
+    bits: int,
+    limit: int | None,
+) -> None:
+    """`values[o, :]` are integers times `scale[o]` (exactly, in f32), within `limit`."""
+    q = np.rint(values.astype(np.float64) / scale)
+    off = (q * scale).astype(np.float32) != values
+    if off.any():
+        i = int(np.flatnonzero(off)[0])
+        row = i // values.shape[1]
+        raise VerifyException(
+            f"{op.name}: {name} element {i} is {values.reshape(-1)[i]:g}, not an integer "
+            f"multiple of its weight_scale {scale[min(row, len(scale) - 1), 0]:g}"
+        )
+    if limit is not None and (np.abs(q) > limit).any():
+        i = int(np.flatnonzero(np.abs(q) > limit)[0])
+        raise VerifyException(
+            f"{op.name}: {name} element {i} is {int(q.reshape(-1)[i])} x weight_scale, "
+            f"outside the {bits}-bit range [-{limit}, {limit}]"
+        )
+
+
 class _DenseOpBase(_UnaryOp):
     weight = prop_def(DenseIntOrFPElementsAttr)
+    weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
+    weight_bits = opt_prop_def(IntegerAttr)
     traits = traits_def(DenseSynapse())
 
     def verify_semantics(self) -> None:
@@ -467,6 +546,7 @@ class _DenseOpBase(_UnaryOp):
         if len(self.out_shape) != 1:
             raise VerifyException(f"{self.name}: result must be a vector, got {self.output.type}")
         self.prop_array("weight", (self.out_shape[0], n_in))
+        verify_integer_weights(self, self.out_shape[0])
 
 
 @irdl_op_definition
@@ -534,6 +614,8 @@ class ConvOpBase(_UnaryOp):
     padding = prop_def(DenseArrayBase)
     dilation = prop_def(DenseArrayBase)
     groups = prop_def(IntegerAttr)
+    weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
+    weight_bits = opt_prop_def(IntegerAttr)
     traits = traits_def(ConvSynapse())
 
     def __init__(
@@ -619,6 +701,7 @@ class ConvOpBase(_UnaryOp):
                 f"{self.name}: result spatial shape {list(self.out_shape[1:])} does not match "
                 f"the input and window ({list(expected)})"
             )
+        verify_integer_weights(self, c_out)
 
 
 @irdl_op_definition

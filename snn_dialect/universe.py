@@ -34,6 +34,7 @@ PASSES: dict[str, tuple[str, str]] = {
     "snn-prune": ("transforms.prune", "PrunePass"),
     "snn-redundancy": ("transforms.redundancy", "RedundancyPass"),
     "snn-optimize": ("transforms.optimize", "OptimizePass"),
+    "snn-quantize": ("transforms.quantize", "QuantizePass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 
