@@ -103,7 +103,8 @@ def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[Modu
         except (Exception, BaseException) as e:  # xDSL's ArgSpecParseError is a BaseException
             if isinstance(e, KeyboardInterrupt | SystemExit):
                 raise
-            raise ValueError(f"bad options for pass '{name}': {e}") from None
+            hint = " (float options need a decimal point: 1.0, 1.0e-3)" if "float" in str(e) else ""
+            raise ValueError(f"bad options for pass '{name}': {e}{hint}") from None
         resolved.extend(pipeline.passes)
     return resolved
 
