@@ -276,14 +276,48 @@ def test_braille_recurrent_network_matches_a_direct_loop():
     np.testing.assert_array_equal(result.outputs[1], out1)
 
 
-def test_blocks_and_batch_slices_do_not_change_results(monkeypatch):
-    module, _ = braille()
-    x = braille_input(steps=25, batch=3)
+def conv_delay_chain() -> tuple[ModuleOp, np.ndarray]:
+    """conv2d -> IF -> per-channel delays -> avg_pool2d -> flatten -> recurrent (no cycle)
+    -> linear -> LI, and its input: stateless, stateful and delayed ops across blocks."""
+    rng = np.random.default_rng(4)
+    b = GraphBuilder([2, 6, 6])
+    conv = b.add(
+        Conv2dOp(b.inputs[0], rng.normal(size=(3, 2, 3, 3)), None, [1, 1], [1, 1], [1, 1], 1)
+    )
+    spikes = b.neuron(IFOp, conv, r=1.0, v_threshold=1.0, v_reset=0.0)
+    delays = np.broadcast_to(np.array([0, 2, 5], np.float32)[:, None, None], (3, 6, 6))
+    late = b.add(
+        DelayOp.create(
+            operands=[spikes], result_types=[spikes.type], properties={"delay": dense_f32(delays)}
+        )
+    )
+    pooled = b.add(AvgPool2dOp(late, [2, 2], [2, 2], [0, 0]))
+    flat = b.add(
+        FlattenOp.create(
+            operands=[pooled],
+            result_types=[tensor_f32([27])],
+            properties={"start_dim": IntegerAttr(0, i64), "end_dim": IntegerAttr(-1, i64)},
+        )
+    )
+    back = b.feedback([27])
+    b.close(back, flat)
+    y = b.add(LinearOp(back.results[0], rng.normal(size=(4, 27))))
+    module = b.module(b.neuron(LIOp, y, tau=4.0, r=1.0, v_leak=0.0), spikes)
+    return module, rng.uniform(0, 1, (25, 3, 2, 6, 6))
+
+
+@pytest.mark.parametrize("network", ["braille", "conv_delay_chain"])
+def test_blocks_and_batch_slices_do_not_change_results(monkeypatch, network):
+    if network == "braille":
+        module, x = braille()[0], braille_input(steps=25, batch=3)
+    else:
+        module, x = conv_delay_chain()
     whole = simulate(module, x, dtype=np.float64)
     monkeypatch.setattr(simulator, "MAX_BLOCK_STEPS", 4)
     blocked = simulate(module, x, dtype=np.float64)
     monkeypatch.setattr(simulator, "MEMORY_BUDGET", 1)  # one sample, one step at a time
     sliced = simulate(module, x, dtype=np.float64)
+    assert all(c.sum() > 0 for c in whole.spike_counts.values())
     for run in (blocked, sliced):
         for a, b in zip(whole.outputs, run.outputs, strict=True):
             np.testing.assert_array_equal(a, b)
