@@ -8,6 +8,9 @@ snn-opt profile net.{mlir,nir} --input spikes.npz [-o profiled.mlir]
 snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir] [--nir-out out.nir]
 ```
 
+`optimize --input` profiles the model on the inputs first; when an approximate pass changed the
+model (e.g. `snn-quantize`, `snn-prune`), it also prints the output drift on those inputs.
+
 A model is a NIR file (`.nir`, or any HDF5 file) or MLIR text in the `snn` dialect. Input
 spikes are a `.npz` with one `[T, B, *shape]` array per graph input, named after the input
 (`input` also fits a single input, `input_<i>` the i-th), or holding a single array. Outputs
@@ -247,8 +250,9 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
         np.savez(f, **arrays)
 
 
-def _profile(module: ModuleOp, inputs_path: str, where: str) -> None:
-    """Annotate `module` with the firing rates measured on the spikes in `inputs_path`."""
+def _profile(module: ModuleOp, inputs_path: str, where: str) -> list[np.ndarray]:
+    """Annotate `module` with the firing rates measured on the spikes in `inputs_path`;
+    return those inputs."""
     try:
         from snn_dialect.profile import annotate_firing_rates
     except ImportError as e:
@@ -258,6 +262,7 @@ def _profile(module: ModuleOp, inputs_path: str, where: str) -> None:
         annotate_firing_rates(module, inputs, progress=True)
     except ValueError as e:
         raise SNNError(str(e), inputs_path) from e
+    return inputs
 
 
 def _rates_summary(module: ModuleOp) -> str:
@@ -288,15 +293,42 @@ def run_optimize(args: argparse.Namespace) -> None:
     from snn_dialect.api import run_passes
 
     module = load_module(args.model, args.dt)
-    if args.input is not None:
-        _profile(module, args.input, args.model)
+    inputs = _profile(module, args.input, args.model) if args.input is not None else None
+    before = module.clone() if inputs is not None else None
     try:
         report = run_passes(module, args.pipeline)
     except (ValueError, RuntimeError, DiagnosticException) as e:
         raise SNNError(str(e), args.model) from e
     extra = [(args.nir_out, _nir_writer(module))] if args.nir_out is not None else []
     emit_module(module, args.output, extra)
-    print(report.summary(), file=sys.stdout if args.output is not None else sys.stderr)
+    summary_to = sys.stdout if args.output is not None else sys.stderr
+    print(report.summary(), file=summary_to)
+    if before is not None and inputs is not None and _new_notes(before, module):
+        print(_drift_summary(before, module, inputs, args.input), file=summary_to)
+
+
+def _new_notes(before: ModuleOp, after: ModuleOp) -> bool:
+    """Whether an approximate pass noted a change (see `transforms.notes`)."""
+    from transforms.notes import approximation_notes
+
+    def count(module: ModuleOp) -> int:
+        return sum(len(approximation_notes(g)) for g in module.ops if isinstance(g, GraphOp))
+
+    return count(after) > count(before)
+
+
+def _drift_summary(
+    before: ModuleOp, after: ModuleOp, inputs: list[np.ndarray], inputs_path: str
+) -> str:
+    """How far the outputs moved on the profiling inputs."""
+    from transforms.quantize import quantization_error
+
+    drift = quantization_error(before, after, inputs)
+    return (
+        f"output drift on {inputs_path} ({drift['steps']} steps x {drift['samples']} samples): "
+        f"{drift['agreement']:.2%} of output values identical, max firing-rate difference "
+        f"{drift['max_rate_difference']:.4f}"
+    )
 
 
 # ---- arguments ------------------------------------------------------------------------------

@@ -34,7 +34,9 @@ the nearest step, which is exact in f32:
   simulator uses, `alpha = dt / tau` (in f32): alpha is rounded on its own step to at least
   one step (so tau stays positive and finite), and tau becomes the f32 value nearest to
   `dt / alpha_q` for which the simulator's f32 `dt / tau` is exactly `alpha_q` (searched
-  within 4 ulps; else the nearest).
+  within 4 ulps). Such a tau does not always exist (f32 quotients skip values): then tau is
+  the nearest, and the simulator's decay is `alpha_q` within one f32 ulp, which rounds back
+  to the same grid value.
 
 A group whose largest magnitude is zero (or below 2^-100) is left unchanged. Other
 properties (profiled `firing_rates`, delays, scales) are not touched.
@@ -91,6 +93,10 @@ TINY = 2.0**-100
 """Magnitudes below this are treated as zero when choosing a step."""
 
 TAU_SEARCH_ULPS = 4
+"""How far from `dt / alpha` to look for a tau whose f32 `dt / tau` is exactly `alpha`."""
+
+DECAY_SLACK = 2.0**-20
+"""Relative tolerance when choosing a decay's step: f32 rounding does not change the grid."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,12 +147,13 @@ def quantize_rows(
     scale = weight_scale(grouped, grouped_bias, bits)
     per_row = np.broadcast_to(scale.reshape(-1, 1), (n_out, 1))
     qmax = 2 ** (bits - 1) - 1
-    q = np.clip(np.rint(rows.astype(np.float64) / per_row), -qmax, qmax)
+    q = np.clip(np.rint(rows.astype(np.float64) / per_row), -qmax, qmax) + 0.0  # no -0
     new_bias = None
     if bias is not None:
         qb = np.clip(
             np.rint(bias.astype(np.float64) / per_row[:, 0]), -MAX_BIAS_STEPS, MAX_BIAS_STEPS
         )
+        qb += 0.0
         new_bias = (qb * per_row[:, 0]).astype(np.float32)
     return QuantizedWeights(
         rows=(q * per_row).astype(np.float32),
@@ -258,7 +265,8 @@ def quantize_neuron_params(
         return change
     for name in sorted(POSITIVE_PARAMS & params.keys()):
         alpha = decay_factor(params[name], dt)
-        step = fixed_point_step(float(alpha.max(initial=0.0)), bits)
+        # a decay quantized before may sit one f32 ulp above the top of its grid
+        step = fixed_point_step(float(alpha.max(initial=0.0)) * (1 - DECAY_SLACK), bits)
         if step is None:
             continue
         alpha_q = np.maximum(np.rint(alpha / step), 1.0) * step
