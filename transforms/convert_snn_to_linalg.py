@@ -602,8 +602,7 @@ def _over_time(type_: TensorType) -> TensorType:
     return TensorType(f32, [DYNAMIC_INDEX, *type_.get_shape()])
 
 
-@_lowers(snn.LIFOp, snn.CubaLIFOp, snn.IFOp, snn.LIOp, snn.CubaLIOp, snn.IntegratorOp)
-@_lowers(snn.ThresholdOp)
+@_lowers(*NEURON_STEPS)
 def _lower_neuron(g: _GraphLowering, op: snn.NeuronOpBase, args: list[SSAValue]) -> list[SSAValue]:
     return [g.neuron(op, args[0])]
 
