@@ -8,7 +8,9 @@ Import (`import_nir`) makes one `snn.graph` per NIR graph:
 * Several edges into one node are summed by an `snn.add` (operands sorted by source name).
 * Cycles: a depth-first search from the inputs (sorted by name, successors sorted by name)
   finds the back edges; each back edge `u -> v` reads `u` through an `snn.recurrent`, the
-  one-step delay that NIR implies on every cycle.
+  one-step delay that NIR implies on every cycle. While `u` is not a neuron and has one
+  input, the delay moves back to that input (usually a neuron's spikes), so a recurrent
+  weight's bias acts from the first step, as in snnTorch (`W s[t-1] + b`).
 * Parameters become float32 arrays broadcast to the shape of the node's input (`v_reset`
   defaults to 0, `w_in` to 1); conv padding `'same'`/`'valid'` becomes numbers.
 * Nested `NIRGraph` nodes with one `Input` and one `Output` are inlined (their nodes are
@@ -267,6 +269,31 @@ def _dfs(roots: Sequence[str], succs: dict[str, list[str]]) -> tuple[dict[str, i
     return preorder, back
 
 
+NEURON_NODES = (nir.LIF, nir.CubaLIF, nir.IF, nir.LI, nir.CubaLI, nir.I, nir.Threshold)
+
+
+def _delay_after_neurons(
+    back: set[tuple[str, str]], preds: dict[str, list[str]], nodes: dict[str, Any]
+) -> set[tuple[str, str]]:
+    """Move each cycle's one-step delay back to the output of the neuron that feeds it.
+
+    A back edge `u -> v` whose source `u` is not a neuron and has a single input is cut at
+    that input instead (every cycle through `u -> v` passes it), repeatedly. So a recurrent
+    weight reads the previous step's spikes and applies its bias from the first step on, as
+    snnTorch's and Norse's recurrent layers do (`W s[t-1] + b`, with `s[-1] = 0`)."""
+    moved: set[tuple[str, str]] = set()
+    for src, dst in back:
+        seen = {src}
+        while not isinstance(nodes.get(src), NEURON_NODES) and len(preds[src]) == 1:
+            pred = preds[src][0]
+            if pred in seen:
+                break
+            src, dst = pred, src
+            seen.add(src)
+        moved.add((src, dst))
+    return moved
+
+
 def _schedule(
     preorder: dict[str, int], edges: Sequence[tuple[str, str]], back: set[tuple[str, str]]
 ) -> list[str]:
@@ -333,7 +360,8 @@ class _Importer:
         for name in outputs:
             if self.succs[name]:
                 raise NIRImportError(f"Output node '{name}' has outgoing edges")
-        preorder, self.back = _dfs([*inputs, *sorted(self.nodes)], self.succs)
+        preorder, back = _dfs([*inputs, *sorted(self.nodes)], self.succs)
+        self.back = _delay_after_neurons(back, self.preds, self.nodes)
         for name in _schedule(preorder, self.edges, self.back):
             if name not in inputs:
                 self._add_node(name)

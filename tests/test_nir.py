@@ -127,18 +127,22 @@ def test_fixture_graph_keeps_parameters_and_edges(path: Path):
     assert exported.metadata["dt"] == DEFAULT_DT
 
 
-def test_braille_recurrence_reads_w_rec_of_previous_step():
+def test_braille_recurrent_weight_reads_previous_spikes():
+    """`w_rec(recurrent(lif1))`: the recurrent weight sees last step's spikes and adds its
+    bias from the first step on, as snnTorch does (`W s[t-1] + b`, `s[-1] = 0`)."""
     module = import_nir(DATA / "braille_noDelay_bias_zero.nir")
     (rec,) = [op for op in body(module) if isinstance(op, RecurrentOp)]
-    assert isinstance(rec.input.owner, AffineOp)
-    assert rec.input.name_hint == "lif1.w_rec"
+    assert isinstance(rec.input.owner, CubaLIFOp)
+    assert rec.input.name_hint == "lif1.lif"
     (use,) = rec.output.uses
-    add = use.operation
+    w_rec = use.operation
+    assert isinstance(w_rec, AffineOp) and w_rec.output.name_hint == "lif1.w_rec"
+    (add_use,) = w_rec.output.uses
+    add = add_use.operation
     assert isinstance(add, AddOp)
-    assert [v.name_hint for v in add.inputs] == ["fc1", "lif1.w_rec_prev"]
+    assert [v.name_hint for v in add.inputs] == ["fc1", "lif1.w_rec"]
     (neuron_use,) = add.output.uses
-    assert isinstance(neuron_use.operation, CubaLIFOp)
-    assert rec.input.owner.input is neuron_use.operation.output
+    assert neuron_use.operation is rec.input.owner
 
 
 def test_cnn_import_matches_the_published_architecture():
@@ -424,15 +428,27 @@ def test_self_loop_gets_a_recurrent_on_the_node_itself():
     assert set(export_nir(module).edges) == {("in", "n"), ("n", "n"), ("n", "output")}
 
 
-def test_back_edge_is_the_one_closing_the_dfs_cycle():
-    # in -> a -> b -> c -> a: the DFS from `in` reaches c last, so c -> a is the back edge
+def test_delay_moves_back_along_single_input_synapses():
+    # in -> a -> b -> c -> a: the DFS from `in` reaches c last, so c -> a is the back edge;
+    # c and b have one input each, so the delay moves back to a's output (a has two inputs)
     nodes = {"in": nir.Input(np.array([2])), "out": nir.Output(np.array([2]))}
     nodes |= {k: nir.Scale(scale=np.ones(2)) for k in "abc"}
     edges = [("in", "a"), ("a", "b"), ("b", "c"), ("c", "a"), ("b", "out")]
     ops = body(import_nir(graph(nodes, edges)))
     (rec,) = [op for op in ops if isinstance(op, RecurrentOp)]
-    assert rec.input.name_hint == "c"
+    assert rec.input.name_hint == "a"
     assert sum(isinstance(op, RecurrentOp) for op in ops) == 1
+
+
+def test_delay_stops_at_a_neuron():
+    # in -> a -> n -> w -> a with n a neuron: the delay sits on n's spikes, before w
+    nodes = {"in": nir.Input(np.array([2])), "out": nir.Output(np.array([2]))}
+    nodes |= {"a": nir.Scale(scale=np.ones(2)), "w": nir.Affine(np.eye(2), np.ones(2))}
+    nodes["n"] = nir.IF(r=np.ones(2), v_threshold=np.ones(2), v_reset=np.zeros(2))
+    edges = [("in", "a"), ("a", "n"), ("n", "w"), ("w", "a"), ("n", "out")]
+    ops = body(import_nir(graph(nodes, edges)))
+    (rec,) = [op for op in ops if isinstance(op, RecurrentOp)]
+    assert rec.input.name_hint == "n"
 
 
 def test_recurrent_op_without_cycle_exports_as_a_one_step_delay(tmp_path):
