@@ -11,8 +11,9 @@ from xdsl.ir import Operation
 from snn_dialect.interfaces import NeuronOp, SynapseOp
 from snn_dialect.ops import GraphOp
 
-NOT_PARAMETERS = frozenset({"firing_rates"})
-"""Dense properties that describe a module rather than define it."""
+NOT_PARAMETERS = frozenset({"firing_rates", "weight_scale"})
+"""Dense properties that describe a module rather than define it (profiled rates; the scale
+of integer weights, which the weights already hold)."""
 
 
 def _has_weights_if_synapse(op: Operation) -> bool:
