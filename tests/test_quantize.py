@@ -29,6 +29,7 @@ from snn_dialect.ops import (
     LinearOp,
 )
 from snn_dialect.simulator import find_graph
+from snn_dialect.stats import graph_stats
 from transforms.notes import approximation_notes
 from transforms.quantize import (
     QuantizePass,
@@ -157,6 +158,8 @@ def test_fixture_weights_are_integers_in_range(name, bits, per_channel):
     module = quantized(fixture(name), bits=bits, per_channel=per_channel)
     ops = synapses(module)
     assert ops
+    # the scale is not a parameter of its own: the report counts as many as before
+    assert graph_stats(module).parameters == graph_stats(fixture(name)).parameters
     for op in ops:
         assert_integer_form(op, bits, per_channel)
     original = {op.results[0].name_hint: op.array("weight") for op in synapses(fixture(name))}  # type: ignore[attr-defined]
