@@ -88,17 +88,17 @@ def proven_zero(bounds: dict[SSAValue, Interval]) -> dict[SSAValue, np.ndarray]:
     return {value: _per_index((lo == 0) & (hi == 0)) for value, (lo, hi) in bounds.items()}
 
 
-def profiled_zero(graph: GraphOp, rate_threshold: float) -> dict[SSAValue, np.ndarray]:
-    """Axis-0 masks of the spiking neurons whose profiled `firing_rates` are at or below
+def profiled_silent(graph: GraphOp, rate_threshold: float) -> dict[Operation, np.ndarray]:
+    """Element masks of the spiking neurons whose profiled `firing_rates` are at or below
     `rate_threshold` (profile-guided)."""
-    evidence: dict[SSAValue, np.ndarray] = {}
+    silent: dict[Operation, np.ndarray] = {}
     for op in graph.block.ops:
         trait = op.get_trait(NeuronOp)
         rates = op.properties.get("firing_rates")
         if trait is None or not trait.spiking or not isinstance(rates, DenseIntOrFPElementsAttr):
             continue
-        evidence[op.results[0]] = _per_index(to_array(rates) <= rate_threshold)
-    return evidence
+        silent[op] = to_array(rates) <= rate_threshold
+    return silent
 
 
 def removable_indices(space: IndexSpace, evidence: dict[SSAValue, np.ndarray]) -> np.ndarray:
@@ -132,10 +132,11 @@ class EliminateDeadNeurons(RewritePattern):
         if cut_silent_inputs(op, bounds, rewriter):
             return
         proven = proven_zero(bounds)
-        evidence = dict(proven)
+        evidence = proven
         if self.use_profile:
-            for value, mask in profiled_zero(op, self.rate_threshold).items():
-                evidence[value] = evidence[value] | mask
+            silent = profiled_silent(op, self.rate_threshold)
+            if silent:
+                evidence = proven_zero(value_bounds(op, input_range, assume_silent=silent))
         for space in index_spaces(op.block):
             if space.pinned or space.size == 0:
                 continue
