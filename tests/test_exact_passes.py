@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from random_graphs import Recipe, graphs, spike_inputs
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import FunctionType, ModuleOp
 
 from snn_dialect.api import optimize, run_passes
 from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
@@ -33,7 +33,7 @@ def graph_of(module: ModuleOp) -> GraphOp:
     return next(op for op in module.walk() if isinstance(op, GraphOp))
 
 
-def graph_type(module: ModuleOp):  # noqa: ANN201
+def graph_type(module: ModuleOp) -> FunctionType:
     return graph_of(module).function_type
 
 

@@ -14,7 +14,7 @@ settle).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 from xdsl.ir import Operation, SSAValue
@@ -26,6 +26,7 @@ from snn_dialect.ops import (
     CubaLIFOp,
     CubaLIOp,
     DelayOp,
+    DenseSynapse,
     FlattenOp,
     GraphOp,
     IFOp,
@@ -58,30 +59,57 @@ def _mul(scale: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> Interval:
     return np.minimum(a, b), np.maximum(a, b)
 
 
+_SLICE_ELEMENTS = 2**17
+"""Weights per slice of a dense matrix in `_split_forward`: 1 MiB in float64, so each product
+stays in cache (and small enough for one BLAS thread, which is steadier on a busy machine)."""
+
+
+def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The synapse's positive and negative weight parts applied (in float64, without bias)
+    to each row of the batch `x: [N, *in_shape]`: `(W+ x, W- x)`, each `[N, *out_shape]`.
+
+    A dense weight is split in slices of rows, so no float64 copy of a large matrix is made
+    and every weight is read once for the whole batch."""
+    weight = to_array(op.properties["weight"])  # type: ignore[arg-type]
+    if op.get_trait(DenseSynapse) is None:
+        w = weight.astype(np.float64)
+        zero_bias = np.zeros(w.shape[0])
+        up = synapse_forward(op, x, weight=np.maximum(w, 0.0), bias=zero_bias)
+        return up, synapse_forward(op, x, weight=np.minimum(w, 0.0), bias=zero_bias)
+    columns = x.reshape(len(x), -1).T  # [n_in, N]
+    up = np.empty((len(weight), len(x)))
+    down = np.empty((len(weight), len(x)))
+    step = max(1, _SLICE_ELEMENTS // max(weight.shape[1], 1))
+    for start in range(0, len(weight), step):
+        w = weight[start : start + step].astype(np.float64)
+        up[start : start + step] = np.maximum(w, 0.0) @ columns
+        down[start : start + step] = np.minimum(w, 0.0) @ columns
+    return up.T, down.T
+
+
 def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
     trait = op.get_trait(SynapseOp)  # type: ignore[type-abstract]
     assert trait is not None
-    weight = to_array(op.properties["weight"]).astype(np.float64)  # type: ignore[arg-type]
-    positive, negative = np.maximum(weight, 0.0), np.minimum(weight, 0.0)
     bias = trait.bias(op)
-    zero_bias = None if bias is None else np.zeros_like(bias, dtype=np.float64)
-
-    def run(w: np.ndarray, x: np.ndarray) -> np.ndarray:
-        return synapse_forward(op, x[None].astype(np.float64), weight=w, bias=zero_bias)[0]
 
     def finite(x: np.ndarray) -> np.ndarray:
         return np.where(np.isfinite(x), x, 0.0)
 
-    # infinite inputs: any nonzero weight reaching them makes the output unbounded that way
-    reaches_pos_inf = run(positive != 0, np.isposinf(hi)) + run(negative != 0, np.isneginf(lo))
-    reaches_neg_inf = run(positive != 0, np.isneginf(lo)) + run(negative != 0, np.isposinf(hi))
-    out_hi = run(positive, finite(hi)) + run(negative, finite(lo))
-    out_lo = run(positive, finite(lo)) + run(negative, finite(hi))
+    # One pass over the weight for four input vectors: the finite parts of the bounds, and
+    # indicators of infinite ones. A positive (negative) weight reaching an input that is
+    # unbounded above makes the output unbounded above (below); sums of terms of one sign
+    # are nonzero exactly when some term is.
+    x = np.stack([finite(hi), finite(lo), np.isposinf(hi), np.isneginf(lo)]).astype(np.float64)
+    up, down = _split_forward(op, x)
+    reaches_pos_inf = (up[2] > 0) | (down[3] < 0)
+    reaches_neg_inf = (up[3] > 0) | (down[2] < 0)
+    out_hi = up[0] + down[1]
+    out_lo = up[1] + down[0]
     if bias is not None:
         b = bias.reshape((-1,) + (1,) * (out_hi.ndim - 1))
         out_hi, out_lo = out_hi + b, out_lo + b
-    out_hi = np.where(reaches_pos_inf > 0, np.inf, out_hi)
-    out_lo = np.where(reaches_neg_inf > 0, -np.inf, out_lo)
+    out_hi = np.where(reaches_pos_inf, np.inf, out_hi)
+    out_lo = np.where(reaches_neg_inf, -np.inf, out_lo)
     return out_lo, out_hi
 
 
@@ -127,9 +155,15 @@ def neuron_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray, dt: float) -> I
 
 
 def value_bounds(
-    graph: GraphOp, input_range: tuple[float, float] = (-np.inf, np.inf), max_rounds: int = 8
+    graph: GraphOp,
+    input_range: tuple[float, float] = (-np.inf, np.inf),
+    max_rounds: int = 8,
+    assume_silent: Mapping[Operation, np.ndarray] | None = None,
 ) -> dict[SSAValue, Interval]:
-    """`[lo, hi]` for every value of `graph`, graph inputs assumed within `input_range`."""
+    """`[lo, hi]` for every value of `graph`, graph inputs assumed within `input_range`.
+
+    `assume_silent` maps spiking neuron ops to element masks of neurons taken to be silent
+    (from a profile, say): their spikes are bounded by 0, and so is what they feed."""
     order = topological_order(graph.block)
     assert order is not None, "graph must verify before bounds are computed"
     dt = graph.dt_value
@@ -143,7 +177,7 @@ def value_bounds(
     for _ in range(max_rounds):
         for op in order:
             if not isinstance(op, RecurrentOp) and op.results:
-                bounds[op.results[0]] = _op_bounds(op, bounds, dt)
+                bounds[op.results[0]] = _op_bounds(op, bounds, dt, assume_silent)
         changed = False
         for op in order:
             if isinstance(op, RecurrentOp):
@@ -161,16 +195,24 @@ def value_bounds(
             bounds[op.output] = (np.full(shape, -np.inf), np.full(shape, np.inf))
     for op in order:
         if not isinstance(op, RecurrentOp) and op.results:
-            bounds[op.results[0]] = _op_bounds(op, bounds, dt)
+            bounds[op.results[0]] = _op_bounds(op, bounds, dt, assume_silent)
     return bounds
 
 
-def _op_bounds(op: Operation, bounds: dict[SSAValue, Interval], dt: float) -> Interval:
+def _op_bounds(
+    op: Operation,
+    bounds: dict[SSAValue, Interval],
+    dt: float,
+    assume_silent: Mapping[Operation, np.ndarray] | None = None,
+) -> Interval:
     inputs = [bounds[v] for v in op.operands]
     if op.get_trait(SynapseOp) is not None:  # type: ignore[type-abstract]
         return _synapse_bounds(op, *inputs[0])
     if op.get_trait(NeuronOp) is not None:
-        return neuron_bounds(op, *inputs[0], dt)
+        lo, hi = neuron_bounds(op, *inputs[0], dt)
+        if assume_silent is not None and op in assume_silent:
+            hi = np.where(assume_silent[op], 0.0, hi)
+        return lo, hi
     handler = _ELEMENTWISE.get(type(op))
     if handler is None:
         for base, h in _ELEMENTWISE.items():
