@@ -19,6 +19,10 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from snn_dialect.dense_printing import install as _install_dense_printing
+
+_install_dense_printing()  # large attributes print as hex without unpacking every element
+
 
 def tensor_f32(shape: Sequence[int]) -> TensorType:
     """`tensor<...xf32>` of the given static shape."""
