@@ -217,9 +217,10 @@ def run_passes(
     module.verify()
     ctx = make_context()
     report = OptimizationReport(before=graph_stats(module))
+    latest = [report.before]  # statistics of the module as it is now (passes alone change it)
 
     def run(p: ModulePass) -> None:
-        before = graph_stats(module)
+        before = latest[0]
         start = time.perf_counter()
         p.apply(ctx, module)
         seconds = time.perf_counter() - start
@@ -228,6 +229,7 @@ def run_passes(
         except VerifyException as e:
             raise RuntimeError(f"{p.name} produced an invalid module: {e}") from e
         result = PassResult(p.name, before, graph_stats(module), seconds)
+        latest[0] = result.after
         report.pass_results.append(result)
         if on_pass is not None:
             on_pass(result)
@@ -237,7 +239,7 @@ def run_passes(
             p.apply_with(module, run)
         else:
             run(p)
-    report.after = graph_stats(module)
+    report.after = latest[0]
     from snn_dialect.ops import GraphOp
 
     for graph in module.walk():

@@ -150,7 +150,7 @@ def narrow(
         blocks = trait.blocks(op)
         bias = trait.bias(op)
         if columns:
-            new_blocks = blocks[:, keep]
+            new_blocks = np.take(blocks, keep, axis=1)  # contiguous, unlike blocks[:, keep]
             if len(merged):
                 np.add.at(
                     new_blocks, (slice(None), position[merge_into[merged]]), blocks[:, merged]
