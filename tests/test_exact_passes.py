@@ -66,6 +66,32 @@ def test_exact_pass_keeps_outputs_on_random_graphs(spec: str, recipe: Recipe) ->
     check_exact(module, spec, spike_inputs(module, steps=25, batch=3, seed=0))
 
 
+APPROXIMATE_PASSES = [
+    "snn-prune{threshold=0.5}",
+    "snn-prune{sparsity=0.6 scope=global}",
+    "snn-quantize{bits=4}",
+    "snn-quantize{bits=8 per_channel=true}",
+    "snn-redundancy{tolerance=0.5}",
+]
+
+
+@pytest.mark.parametrize("spec", APPROXIMATE_PASSES)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(recipe=graphs())
+def test_approximate_pass_keeps_a_valid_module(spec: str, recipe: Recipe) -> None:
+    """Approximate passes change outputs by design, but leave a module that verifies, with
+    the same graph type, that simulates, and that a second run leaves alone."""
+    module = recipe.build()
+    optimized = module.clone()
+    run_passes(optimized, spec)
+    optimized.verify()
+    assert graph_type(optimized) == graph_type(module)
+    simulate(optimized, spike_inputs(module, steps=5, batch=2, seed=0))
+    again = optimized.clone()
+    run_passes(again, spec)
+    assert str(again) == str(optimized), f"{spec} is not idempotent"
+
+
 FIXTURES = sorted(p.name for p in DATA.glob("*.nir"))
 
 
