@@ -31,6 +31,7 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.exceptions import VerifyException
 
 from snn_dialect.graph import SNNGraph, graph_to_module, module_to_graph
+from snn_dialect.ops import verify_module
 from snn_dialect.stats import GraphStats, graph_stats
 from snn_dialect.universe import PASSES, SNN_UNIVERSE
 
@@ -214,7 +215,7 @@ def run_passes(
     from transforms.optimize import OptimizePass
 
     pipeline = resolve_passes(passes)
-    module.verify()
+    verify_module(module)
     ctx = make_context()
     report = OptimizationReport(before=graph_stats(module))
     latest = [report.before]  # statistics of the module as it is now (passes alone change it)
@@ -225,7 +226,7 @@ def run_passes(
         p.apply(ctx, module)
         seconds = time.perf_counter() - start
         try:
-            module.verify()
+            verify_module(module)
         except VerifyException as e:
             raise RuntimeError(f"{p.name} produced an invalid module: {e}") from e
         result = PassResult(p.name, before, graph_stats(module), seconds)

@@ -43,7 +43,7 @@ from snn_dialect.dense import to_array
 from snn_dialect.diagnostics import SNNError, atomic_path
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
-from snn_dialect.ops import GraphOp
+from snn_dialect.ops import GraphOp, verify_module
 
 PROG = "snn-opt"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
@@ -74,7 +74,7 @@ def load_module(path: str | Path, dt: float | None = None) -> ModuleOp:
     except ParseError as e:
         raise SNNError(e.msg, str(e.span.get_location())) from e
     try:
-        module.verify()
+        verify_module(module)
     except (VerifyException, DiagnosticException) as e:
         raise SNNError(f"the module does not verify: {e}", str(path)) from e
     return module

@@ -172,6 +172,18 @@ def _types(types: Iterable[Attribute]) -> str:
     return "(" + ", ".join(str(t) for t in types) + ")"
 
 
+def verify_module(module: Operation) -> None:
+    """`module.verify()`, raising `VerifyException` with the op's own message also when
+    xDSL cannot print the offending op for its diagnostic (a raw-byte attribute whose
+    length does not match its shape makes the printer itself fail)."""
+    try:
+        module.verify()
+    except ValueError:
+        for op in module.walk():
+            op.verify_()
+        raise
+
+
 def topological_order(block: Block) -> list[Operation] | None:
     """Ops of `block` so that each op follows the producers of its operands, reading
     `snn.recurrent` operands as coming from the previous step; None when a cycle

@@ -197,6 +197,17 @@ def _invalid(tmp_path: Path) -> Path:
     return path
 
 
+def _short_bytes(tmp_path: Path) -> Path:
+    path = tmp_path / "short.mlir"
+    path.write_text(
+        "snn.graph @n(%x: tensor<2xf32>) -> tensor<1xf32> attributes {dt = 1.0e-03 : f64} {\n"
+        '  %a = snn.linear %x {weight = dense<"0x0000803F00000040AA"> : tensor<1x2xf32>}'
+        " : tensor<2xf32> -> tensor<1xf32>\n"
+        "  snn.output %a : tensor<1xf32>\n}\n"
+    )
+    return path
+
+
 @pytest.mark.parametrize(
     "make_model, expected",
     [
@@ -205,8 +216,9 @@ def _invalid(tmp_path: Path) -> Path:
         (_garbage, "junk.nir: not a readable NIR file"),
         (_unparsable, "bad.mlir:2:"),
         (_invalid, "invalid.mlir: the module does not verify: snn.lif: 'tau' must be positive"),
+        (_short_bytes, "short.mlir: the module does not verify: snn.linear: 'weight' holds 9"),
     ],
-    ids=["missing", "truncated", "garbage", "parse-error", "verify-error"],
+    ids=["missing", "truncated", "garbage", "parse-error", "verify-error", "raw-bytes"],
 )
 def test_bad_models_fail_with_one_line(capsys, tmp_path, make_model, expected):
     model = make_model(tmp_path)
