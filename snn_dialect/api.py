@@ -111,43 +111,11 @@ def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[Modu
 
 
 @dataclass
-class PassResult:
-    """What one pass application changed."""
+class StatsChange:
+    """Statistics before and after some rewriting, with the seed's names for them."""
 
-    name: str
-    before: GraphStats
-    after: GraphStats
-    seconds: float = 0.0
-
-    @property
-    def params_before(self) -> int:
-        return self.before.parameters
-
-    @property
-    def params_after(self) -> int:
-        return self.after.parameters
-
-    @property
-    def neurons_removed(self) -> int:
-        return self.before.neurons - self.after.neurons
-
-    @property
-    def synapses_removed(self) -> int:
-        return self.before.synapses - self.after.synapses
-
-    @property
-    def layers_fused(self) -> int:
-        return self.before.layers - self.after.layers
-
-
-@dataclass
-class OptimizationReport:
-    """Statistics before and after a pipeline, per pass, and what approximate passes noted."""
-
-    pass_results: list[PassResult] = field(default_factory=list)
     before: GraphStats = field(default_factory=GraphStats)
     after: GraphStats = field(default_factory=GraphStats)
-    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def params_before(self) -> int:
@@ -164,6 +132,35 @@ class OptimizationReport:
     @property
     def neurons_after(self) -> int:
         return self.after.neurons
+
+    @property
+    def neurons_removed(self) -> int:
+        return self.before.neurons - self.after.neurons
+
+    @property
+    def synapses_removed(self) -> int:
+        return self.before.synapses - self.after.synapses
+
+    @property
+    def layers_fused(self) -> int:
+        """Layers fewer after than before (fused or emptied)."""
+        return self.before.layers - self.after.layers
+
+
+@dataclass
+class PassResult(StatsChange):
+    """What one pass application changed."""
+
+    name: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class OptimizationReport(StatsChange):
+    """Statistics before and after a pipeline, per pass, and what approximate passes noted."""
+
+    pass_results: list[PassResult] = field(default_factory=list)
+    notes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def compression_ratio(self) -> float:
@@ -229,7 +226,7 @@ def run_passes(
             verify_module(module)
         except VerifyException as e:
             raise RuntimeError(f"{p.name} produced an invalid module: {e}") from e
-        result = PassResult(p.name, before, graph_stats(module), seconds)
+        result = PassResult(before, graph_stats(module), name=p.name, seconds=seconds)
         latest[0] = result.after
         report.pass_results.append(result)
         if on_pass is not None:
