@@ -14,7 +14,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region, SSAValue
 
 from snn_dialect.dense import dense_f32, tensor_f32
-from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import (
     AffineOp,
     CubaLIFOp,
@@ -160,7 +160,7 @@ def module_to_graph(module: ModuleOp) -> SNNGraph:
             or neuron.operands[0] is not synapse.output
         ):
             raise ValueError("module is not a chain of (synapse, neuron) layers")
-        syn_trait = synapse.get_trait(SynapseOp)  # type: ignore[type-abstract]
+        syn_trait = synapse_of(synapse)
         assert syn_trait is not None
         params = trait.parameters(neuron)
         rates = params.pop("firing_rates", None)

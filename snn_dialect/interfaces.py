@@ -38,6 +38,16 @@ def axis0_size(value: SSAValue) -> int:
     return int(value.type.get_shape()[0])
 
 
+def axis0_matrix(values: np.ndarray) -> np.ndarray:
+    """`values` viewed as `[axis 0, everything else]` (also when a size is zero)."""
+    return values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
+
+
+def synapse_of(op: Operation) -> SynapseOp | None:
+    """The op's `SynapseOp` interface, if it has one."""
+    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+
+
 def value_shape(value: SSAValue) -> tuple[int, ...]:
     assert isinstance(value.type, TensorType)
     return tuple(int(d) for d in value.type.get_shape())

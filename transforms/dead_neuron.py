@@ -18,7 +18,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.dense import to_array
-from snn_dialect.interfaces import NeuronOp, SynapseOp, value_shape
+from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
@@ -44,7 +44,7 @@ def erase_unreachable_ops(graph: GraphOp, rewriter: PatternRewriter) -> bool:
 
 def _per_index(mask: np.ndarray) -> np.ndarray:
     """An element mask reduced to axis 0: an index is set when all its elements are."""
-    return mask.reshape(mask.shape[0], int(np.prod(mask.shape[1:]))).all(axis=1)
+    return axis0_matrix(mask).all(axis=1)
 
 
 def cut_silent_inputs(
@@ -61,7 +61,7 @@ def cut_silent_inputs(
             continue
         current = op.operands[0]
         producer = current.owner
-        synapse = producer.get_trait(SynapseOp) if isinstance(producer, Operation) else None  # type: ignore[type-abstract]
+        synapse = synapse_of(producer) if isinstance(producer, Operation) else None  # type: ignore[type-abstract]
         if synapse is None or not current.has_one_use():
             continue
         zero = np.zeros(value_shape(current))
@@ -105,7 +105,7 @@ def removable_indices(space: IndexSpace, evidence: dict[SSAValue, np.ndarray]) -
     """Mask of the indices of `space` that contribute nothing to any consumer."""
     removable = np.ones(space.size, dtype=bool)
     for op in space.consumers:
-        trait = op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+        trait = synapse_of(op)
         assert trait is not None
         read = op.operands[0]
         unused = ~trait.blocks(op).any(axis=(0, 2))

@@ -25,7 +25,7 @@ from xdsl.pattern_rewriter import (
 )
 
 from snn_dialect.dense import dense_f32
-from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
 from snn_dialect.simulator import SnnKernels
 from transforms.value_bounds import value_bounds
@@ -33,10 +33,6 @@ from transforms.value_bounds import value_bounds
 # --------------------------------------------------------------------------------------------
 # Helpers
 # --------------------------------------------------------------------------------------------
-
-
-def _synapse(op: Operation) -> SynapseOp | None:
-    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
 
 
 def _is_dense(op: Operation) -> bool:
@@ -47,14 +43,9 @@ def _producer(value: SSAValue) -> Operation | None:
     return value.owner if isinstance(value, OpResult) else None
 
 
-def matrix(values: np.ndarray) -> np.ndarray:
-    """`values` as `[axis 0, everything else]` (also when a size is zero)."""
-    return values.reshape(values.shape[0], int(np.prod(values.shape[1:])))
-
-
 def per_index(values: np.ndarray) -> np.ndarray | None:
     """The axis-0 vector of `values` when they are constant over the other axes, else None."""
-    rows = matrix(values)
+    rows = axis0_matrix(values)
     if rows.shape[1] == 0:
         return None
     return rows[:, 0] if (rows == rows[:, :1]).all() else None
@@ -65,7 +56,7 @@ def input_columns(op: Operation, per_element: np.ndarray) -> np.ndarray | None:
     of its weight blocks: element by element for a dense synapse, channel by channel for a
     synapse whose block columns are its operand's axis-0 indices (when the values are constant
     over each channel). None when the synapse cannot absorb them."""
-    trait = _synapse(op)
+    trait = synapse_of(op)
     assert trait is not None
     n_in, k = trait.blocks(op).shape[1:]
     if _is_dense(op):
@@ -81,7 +72,7 @@ def rebuilt_reading(
 ) -> Operation:
     """`op` rebuilt with `blocks` and `bias` (through its `SynapseOp` interface), reading
     `value` instead of its current operand."""
-    trait = _synapse(op)
+    trait = synapse_of(op)
     assert trait is not None
     new = trait.rebuilt(op, np.ascontiguousarray(blocks), bias)
     new.operands = [value, *new.operands[1:]]
@@ -173,10 +164,10 @@ class FuseDenseChain(RewritePattern):
         first = _producer(op.operands[0])
         if first is None or not _is_dense(first) or not op.operands[0].has_one_use():
             return
-        outer, inner = _synapse(op), _synapse(first)
+        outer, inner = synapse_of(op), synapse_of(first)
         assert outer is not None and inner is not None
         blocks1, blocks2 = inner.blocks(first), outer.blocks(op)
-        w1, w2 = matrix(blocks1).astype(np.float64), matrix(blocks2).astype(np.float64)
+        w1, w2 = axis0_matrix(blocks1).astype(np.float64), axis0_matrix(blocks2).astype(np.float64)
         (n2, n1), n_in = w2.shape, w1.shape[1]
         if n2 * n_in > n1 * n_in + n2 * n1:
             return
@@ -203,7 +194,7 @@ class FoldScaleIntoConsumers(RewritePattern):
         scale = op.array("scale").astype(np.float64)
         for use in list(op.output.uses):
             user = use.operation
-            trait = _synapse(user)
+            trait = synapse_of(user)
             if trait is None or use.index != 0:
                 continue
             columns = input_columns(user, scale)
@@ -221,7 +212,7 @@ class FoldScaleIntoProducer(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: ScaleOp, rewriter: PatternRewriter) -> None:
         producer = _producer(op.input)
-        trait = _synapse(producer) if producer is not None else None
+        trait = synapse_of(producer) if producer is not None else None
         if producer is None or trait is None or not op.input.has_one_use():
             return
         rows = per_index(op.array("scale").astype(np.float64))
@@ -289,7 +280,7 @@ def _zero_source(value: SSAValue) -> bool:
     if producer is None:
         return False
     neuron = producer.get_trait(NeuronOp)
-    return (neuron is not None and neuron.spiking) or _synapse(producer) is not None
+    return (neuron is not None and neuron.spiking) or synapse_of(producer) is not None
 
 
 @dataclass
@@ -306,14 +297,14 @@ class ZeroSilentInputs(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
         candidates = [
-            o for o in op.block.ops if _synapse(o) is not None and _zero_source(o.operands[0])
+            o for o in op.block.ops if synapse_of(o) is not None and _zero_source(o.operands[0])
         ]
         if not candidates:
             return
         input_range = (0.0, 1.0) if self.spike_inputs else (-np.inf, np.inf)
         bounds = value_bounds(op, input_range)
         for user in candidates:
-            trait = _synapse(user)
+            trait = synapse_of(user)
             assert trait is not None
             value = user.operands[0]
             if value not in bounds:  # rebuilt above: the next round sees it
@@ -323,7 +314,7 @@ class ZeroSilentInputs(RewritePattern):
             if not silent.any():
                 continue
             if not _is_dense(user):  # a channel reads zeros only when all of it is silent
-                whole = matrix(silent).all(axis=1)
+                whole = axis0_matrix(silent).all(axis=1)
                 silent = silent & whole.reshape(whole.shape + (1,) * (silent.ndim - 1))
             mask = input_columns(user, silent)
             blocks = trait.blocks(user)

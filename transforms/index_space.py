@@ -21,7 +21,7 @@ from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
-from snn_dialect.interfaces import ElementwiseOp, SynapseOp, axis0_size
+from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
 
 
 @dataclass
@@ -43,10 +43,6 @@ class IndexSpace:
 
     def contains(self, value: SSAValue) -> bool:
         return any(value is v for v in self.values)
-
-
-def _synapse(op: Operation) -> SynapseOp | None:
-    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
 
 
 def _elementwise(op: Operation) -> ElementwiseOp | None:
@@ -81,7 +77,7 @@ def space_of(value: SSAValue) -> IndexSpace:
             assert isinstance(owner, Operation)
             if _elementwise(owner) is not None:
                 visit_elementwise(owner)
-            elif (syn := _synapse(owner)) is not None and syn.narrowable_output(owner):
+            elif (syn := synapse_of(owner)) is not None and syn.narrowable_output(owner):
                 if owner not in space.producers:
                     space.producers.append(owner)
             else:
@@ -90,7 +86,7 @@ def space_of(value: SSAValue) -> IndexSpace:
             user = use.operation
             if _elementwise(user) is not None:
                 visit_elementwise(user)
-            elif (syn := _synapse(user)) is not None and syn.narrowable_input(user):
+            elif (syn := synapse_of(user)) is not None and syn.narrowable_input(user):
                 if user not in space.consumers:
                     space.consumers.append(user)
             else:
@@ -145,7 +141,7 @@ def narrow(
 
     replacements: list[tuple[Operation, Operation]] = []
     for op, (rows, columns) in synapses.items():
-        trait = _synapse(op)
+        trait = synapse_of(op)
         assert trait is not None
         blocks = trait.blocks(op)
         bias = trait.bias(op)

@@ -30,7 +30,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
-from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.interfaces import NeuronOp, SynapseOp, synapse_of
 from snn_dialect.ops import (
     AddOp,
     ConvSynapse,
@@ -47,10 +47,6 @@ from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
 from transforms.notes import record_approximation
 
 SCOPES = ("layer", "global")
-
-
-def _synapse(op: Operation) -> SynapseOp | None:
-    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
 
 
 # --------------------------------------------------------------------------------------------
@@ -130,7 +126,7 @@ class SynapseWeights:
 
     @classmethod
     def of(cls, op: Operation, activity_aware: bool) -> SynapseWeights | None:
-        trait = _synapse(op)
+        trait = synapse_of(op)
         if trait is None:
             return None
         blocks = trait.blocks(op)
@@ -291,7 +287,7 @@ def _index_rates(space: IndexSpace) -> np.ndarray | None:
 
 
 def _blocks(op: Operation) -> np.ndarray:
-    trait = _synapse(op)
+    trait = synapse_of(op)
     assert trait is not None
     return trait.blocks(op)
 
@@ -571,7 +567,7 @@ class PrunePass(ModulePass):
         """Synapse ops whose input has no profiled mean (0 unless `activity_aware`)."""
         if not self.activity_aware:
             return 0
-        synapses = [o for o in graph.block.ops if _synapse(o) is not None]
+        synapses = [o for o in graph.block.ops if synapse_of(o) is not None]
         missing = sum(mean_activity(o.operands[0]) is None for o in synapses)
         if synapses and missing == len(synapses):
             raise PassFailedException(

@@ -72,7 +72,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.dense import dense_f32, to_array
-from snn_dialect.interfaces import NeuronOp, SynapseOp
+from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import MAX_WEIGHT_BITS, POSITIVE_PARAMS, GraphOp
 from snn_dialect.simulator import find_graph, simulate
 from transforms.notes import record_approximation
@@ -325,7 +325,7 @@ class QuantizeSynapse(RewritePattern):
     errors: dict[GraphOp | None, GraphErrors]
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
-        trait = op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+        trait = synapse_of(op)
         if trait is None:
             return
         blocks = trait.blocks(op)

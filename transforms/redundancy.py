@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation, OpResult
+from xdsl.ir import OpResult
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -19,14 +19,10 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import PassFailedException
 
-from snn_dialect.interfaces import ElementwiseOp, SynapseOp
+from snn_dialect.interfaces import ElementwiseOp, synapse_of
 from snn_dialect.ops import AddOp, GraphOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
-
-
-def _synapse(op: Operation) -> SynapseOp | None:
-    return op.get_trait(SynapseOp)  # type: ignore[type-abstract]
 
 
 def index_features(space: IndexSpace) -> np.ndarray:
@@ -36,7 +32,7 @@ def index_features(space: IndexSpace) -> np.ndarray:
     columns: list[np.ndarray] = []
     n = space.size
     for op in space.producers:
-        trait = _synapse(op)
+        trait = synapse_of(op)
         assert trait is not None
         columns.append(trait.blocks(op).reshape(n, -1))
         if (bias := trait.bias(op)) is not None:
@@ -95,7 +91,7 @@ class MergeDuplicateNeurons(RewritePattern):
 
 
 def _is_zero_synapse(value: OpResult) -> bool:
-    trait = _synapse(value.op)
+    trait = synapse_of(value.op)
     if trait is None:
         return False
     bias = trait.bias(value.op)
@@ -126,14 +122,14 @@ class DropZeroSynapseOperands(RewritePattern):
 def _parallel_key(value: OpResult) -> tuple[object, ...] | None:
     """Ops with equal keys compute the same map up to weights and bias."""
     op = value.op
-    if _synapse(op) is None or not value.has_one_use():
+    if synapse_of(op) is None or not value.has_one_use():
         return None
     fixed = tuple(
         (name, attr)
         for name, attr in sorted(op.properties.items())
         if name not in ("weight", "bias")
     )
-    return (op.operands[0], _synapse(op).__class__, fixed)
+    return (op.operands[0], synapse_of(op).__class__, fixed)
 
 
 class MergeParallelSynapses(RewritePattern):
@@ -150,7 +146,7 @@ class MergeParallelSynapses(RewritePattern):
         if group is None:
             return
         first = group[0].op
-        trait = _synapse(first)
+        trait = synapse_of(first)
         assert trait is not None
         blocks = np.sum([trait.blocks(v.op) for v in group], axis=0)
         biases = [b for v in group if (b := trait.bias(v.op)) is not None]

@@ -20,7 +20,7 @@ import numpy as np
 from xdsl.ir import Operation, SSAValue
 
 from snn_dialect.dense import to_array
-from snn_dialect.interfaces import NeuronOp, SynapseOp, value_shape
+from snn_dialect.interfaces import NeuronOp, synapse_of, value_shape
 from snn_dialect.ops import (
     AddOp,
     CubaLIFOp,
@@ -88,7 +88,7 @@ def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
-    trait = op.get_trait(SynapseOp)  # type: ignore[type-abstract]
+    trait = synapse_of(op)
     assert trait is not None
     bias = trait.bias(op)
 
@@ -206,7 +206,7 @@ def _op_bounds(
     assume_silent: Mapping[Operation, np.ndarray] | None = None,
 ) -> Interval:
     inputs = [bounds[v] for v in op.operands]
-    if op.get_trait(SynapseOp) is not None:  # type: ignore[type-abstract]
+    if synapse_of(op) is not None:  # type: ignore[type-abstract]
         return _synapse_bounds(op, *inputs[0])
     if op.get_trait(NeuronOp) is not None:
         lo, hi = neuron_bounds(op, *inputs[0], dt)
