@@ -140,7 +140,9 @@ def graph_to_module(graph: SNNGraph) -> ModuleOp:
 def module_to_graph(module: ModuleOp) -> SNNGraph:
     """The layer chain of a module of alternating dense synapses and neuron ops.
 
-    Raises ValueError when the module is not such a chain (use the module API instead)."""
+    A synapse whose result is empty and read by the next synapse directly (a layer emptied
+    by `snn-dead-neuron`) is a layer of zero neurons. Raises ValueError when the module is
+    not such a chain (use the module API instead)."""
     graphs = [op for op in module.ops if isinstance(op, GraphOp)]
     if len(graphs) != 1:
         raise ValueError("expected one snn.graph in the module")
@@ -148,34 +150,31 @@ def module_to_graph(module: ModuleOp) -> SNNGraph:
     order = topological_order(graph.block)
     assert order is not None
     body = [op for op in order if not isinstance(op, OutputOp)]
-    if len(body) % 2:
-        raise ValueError("module is not a chain of (synapse, neuron) layers")
     layers: list[LayerNode] = []
-    for i in range(0, len(body), 2):
-        synapse, neuron = body[i], body[i + 1]
-        trait = neuron.get_trait(NeuronOp)
-        if (
-            not isinstance(synapse, LinearOp | AffineOp)
-            or trait is None
-            or neuron.operands[0] is not synapse.output
-        ):
+    while body:
+        synapse = body.pop(0)
+        if not isinstance(synapse, LinearOp | AffineOp):
             raise ValueError("module is not a chain of (synapse, neuron) layers")
-        syn_trait = synapse_of(synapse)
-        assert syn_trait is not None
+        weights = np.array(synapse.array("weight"))
+        bias = synapse.array("bias") if isinstance(synapse, AffineOp) else None
+        layer = LayerNode(
+            name=synapse.output.name_hint or f"layer{len(layers)}",
+            n_inputs=weights.shape[1],
+            n_neurons=weights.shape[0],
+            weights=weights,
+            bias=None if bias is None else np.array(bias),
+        )
+        layers.append(layer)
+        if weights.shape[0] == 0 and (not body or synapse_of(body[0]) is not None):
+            continue  # an emptied layer
+        neuron = body.pop(0) if body else None
+        trait = neuron.get_trait(NeuronOp) if neuron is not None else None
+        if neuron is None or trait is None or neuron.operands[0] is not synapse.output:
+            raise ValueError("module is not a chain of (synapse, neuron) layers")
         params = trait.parameters(neuron)
         rates = params.pop("firing_rates", None)
-        weights = np.array(synapse.array("weight"))
-        bias = syn_trait.bias(synapse)
-        layers.append(
-            LayerNode(
-                name=neuron.results[0].name_hint or f"layer{i // 2}",
-                n_inputs=weights.shape[1],
-                n_neurons=weights.shape[0],
-                weights=weights,
-                neuron_type=next(k for k, v in NEURON_TYPES.items() if isinstance(neuron, v)),
-                firing_rates=None if rates is None else np.array(rates),
-                bias=None if bias is None else np.array(bias),
-                params={k: np.array(v) for k, v in params.items()},
-            )
-        )
+        layer.name = neuron.results[0].name_hint or layer.name
+        layer.neuron_type = next(k for k, v in NEURON_TYPES.items() if isinstance(neuron, v))
+        layer.firing_rates = None if rates is None else np.array(rates)
+        layer.params = {k: np.array(v) for k, v in params.items()}
     return SNNGraph(layers=layers, dt=graph.dt_value)

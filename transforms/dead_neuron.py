@@ -42,6 +42,32 @@ def erase_unreachable_ops(graph: GraphOp, rewriter: PatternRewriter) -> bool:
     return bool(dead)
 
 
+def _empty(value: SSAValue) -> bool:
+    return 0 in value_shape(value)
+
+
+def bypass_empty_layers(graph: GraphOp, rewriter: PatternRewriter) -> bool:
+    """A synapse reading an empty value (a layer emptied by this pass) reads instead the
+    first empty value of the same type up that chain, so the empty ops between go. Exact:
+    an empty operand contributes nothing. Returns True if any operand moved."""
+    changed = False
+    for op in graph.block.ops:
+        if synapse_of(op) is None or not _empty(op.operands[0]):
+            continue
+        root = op.operands[0]
+        while isinstance(root.owner, Operation):
+            same = [v for v in root.owner.operands if v.type == op.operands[0].type]
+            if not same:
+                break
+            root = same[0]
+        if root is not op.operands[0]:
+            rewriter.replace_uses_with_if(
+                op.operands[0], root, lambda use, reader=op: use.operation is reader
+            )
+            changed = True
+    return changed
+
+
 def _per_index(mask: np.ndarray) -> np.ndarray:
     """An element mask reduced to axis 0: an index is set when all its elements are."""
     return axis0_matrix(mask).all(axis=1)
@@ -125,7 +151,7 @@ class EliminateDeadNeurons(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
-        if erase_unreachable_ops(op, rewriter):
+        if bypass_empty_layers(op, rewriter) | erase_unreachable_ops(op, rewriter):
             return
         input_range = (0.0, 1.0) if self.spike_inputs else (-np.inf, np.inf)
         bounds = value_bounds(op, input_range)
