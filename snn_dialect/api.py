@@ -179,10 +179,17 @@ class OptimizationReport(StatsChange):
             f"sparsity {b.sparsity:.1%} -> {a.sparsity:.1%})",
             f"  Layers:   {b.layers} -> {a.layers}",
         ]
+        # one line per pass: a pipeline iterated to a fixpoint runs each pass several times
+        runs: dict[str, list[PassResult]] = {}
         for r in self.pass_results:
+            runs.setdefault(r.name, []).append(r)
+        for name, results in runs.items():
+            times = f"{len(results)} runs, " if len(results) > 1 else ""
             lines.append(
-                f"  [{r.name}] -{r.neurons_removed} neurons, -{r.synapses_removed} synapses, "
-                f"-{r.layers_fused} layers ({r.seconds * 1e3:.1f} ms)"
+                f"  [{name}] -{sum(r.neurons_removed for r in results)} neurons, "
+                f"-{sum(r.synapses_removed for r in results)} synapses, "
+                f"-{sum(r.layers_fused for r in results)} layers "
+                f"({times}{sum(r.seconds for r in results) * 1e3:.1f} ms)"
             )
         for note in self.notes:
             facts = ", ".join(f"{k}={v}" for k, v in note.items() if k != "pass")
