@@ -19,7 +19,7 @@ from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
-from snn_dialect.ops import GraphOp
+from snn_dialect.ops import GraphOp, RecurrentOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
 from transforms.value_bounds import Interval, neuron_bounds, value_bounds
@@ -55,8 +55,9 @@ def bypass_empty_layers(graph: GraphOp, rewriter: PatternRewriter) -> bool:
         if synapse_of(op) is None or not _empty(op.operands[0]):
             continue
         root = op.operands[0]
-        while isinstance(root.owner, Operation):
-            same = [v for v in root.owner.operands if v.type == op.operands[0].type]
+        # up the chain within one step: a recurrent edge reads the future, so stop there
+        while isinstance(root.owner, Operation) and not isinstance(root.owner, RecurrentOp):
+            same = [v for v in root.owner.operands if v.type == root.type]
             if not same:
                 break
             root = same[0]
