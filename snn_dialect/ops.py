@@ -887,6 +887,11 @@ class DelayOp(_UnaryOp):
     delay = prop_def(DenseIntOrFPElementsAttr)
     traits = traits_def(ElementwiseOp(params=("delay",)))
 
+    def steps(self, dt: float) -> np.ndarray:
+        """Each element's delay in whole steps of `dt`: `rint(delay / dt)` in float64
+        (round half to even), shaped like the value."""
+        return np.rint(self.array("delay").astype(np.float64) / dt).astype(np.int64)
+
     def verify_semantics(self) -> None:
         super().verify_semantics()
         delay = self.prop_array("delay", self.out_shape)

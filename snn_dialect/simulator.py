@@ -429,7 +429,7 @@ class SnnKernels:
         key = (op, "steps")
         found = self._constants.get(key)
         if found is None:
-            found = np.rint(op.array("delay").astype(np.float64) / self.dt).astype(np.int64)
+            found = op.steps(self.dt)
             self._constants[key] = found
         return found
 

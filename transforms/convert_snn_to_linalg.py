@@ -739,7 +739,7 @@ def _lower_delay(g: _GraphLowering, op: snn.DelayOp, args: list[SSAValue]) -> li
     emit = g.emit
     x = args[0]
     shape = _shape(x)
-    steps = delay_steps(op.array("delay"), g.dt)
+    steps = op.steps(g.dt)
     depth = int(steps.max(initial=0))
     if depth == 0:
         return [x]
@@ -790,11 +790,6 @@ def _lower_delay(g: _GraphLowering, op: snn.DelayOp, args: list[SSAValue]) -> li
         [tensor_f32(shape)],
     )
     return [emit.add(gathered)]
-
-
-def delay_steps(delay: np.ndarray, dt: float) -> np.ndarray:
-    """Each element's delay in whole steps: `round(delay / dt)`."""
-    return np.rint(np.asarray(delay, np.float64) / dt).astype(np.int64)
 
 
 def check_lowerable(graph: snn.GraphOp) -> None:

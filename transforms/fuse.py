@@ -27,7 +27,6 @@ from xdsl.pattern_rewriter import (
 from snn_dialect.dense import dense_f32
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
-from snn_dialect.simulator import SnnKernels
 from transforms.value_bounds import value_bounds
 
 # --------------------------------------------------------------------------------------------
@@ -95,11 +94,6 @@ def graph_dt(op: Operation) -> float | None:
     return graph.dt_value if isinstance(graph, GraphOp) else None
 
 
-def delay_steps(op: DelayOp, dt: float) -> np.ndarray:
-    """Per-element delay of `op` in whole steps of `dt` (the simulator's rounding)."""
-    return SnnKernels(dt, np.float64).delay_steps(op)
-
-
 # --------------------------------------------------------------------------------------------
 # No-ops
 # --------------------------------------------------------------------------------------------
@@ -120,7 +114,7 @@ class RemoveZeroDelay(RewritePattern):
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: DelayOp, rewriter: PatternRewriter) -> None:
         dt = graph_dt(op)
-        if dt is not None and not delay_steps(op, dt).any():
+        if dt is not None and not op.steps(dt).any():
             _forward(op, op.input, rewriter)
 
 
@@ -253,7 +247,7 @@ class MergeDelays(RewritePattern):
         dt = graph_dt(op)
         if dt is None:
             return
-        steps = delay_steps(first, dt) + delay_steps(op, dt)
+        steps = first.steps(dt) + op.steps(dt)
         merged = DelayOp.create(
             operands=[first.input],
             result_types=[op.output.type],
@@ -261,7 +255,7 @@ class MergeDelays(RewritePattern):
             attributes=dict(op.attributes),
         )
         assert isinstance(merged, DelayOp)
-        if not np.array_equal(delay_steps(merged, dt), steps):
+        if not np.array_equal(merged.steps(dt), steps):
             merged.drop_all_references()
             return
         rewriter.replace(op, merged)
