@@ -43,7 +43,7 @@ def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
     neurons = synapses = parameters = layers = weights = 0
     for op in model.walk():
         is_neuron = op.get_trait(NeuronOp) is not None
-        is_synapse = synapse_of(op) is not None  # type: ignore[type-abstract]
+        is_synapse = synapse_of(op) is not None
         size = int(np.prod(op.results[0].type.get_shape())) if op.results else 0  # type: ignore[union-attr]
         if is_neuron:
             neurons += size

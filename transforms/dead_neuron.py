@@ -88,7 +88,7 @@ def cut_silent_inputs(
             continue
         current = op.operands[0]
         producer = current.owner
-        synapse = synapse_of(producer) if isinstance(producer, Operation) else None  # type: ignore[type-abstract]
+        synapse = synapse_of(producer) if isinstance(producer, Operation) else None
         if synapse is None or not current.has_one_use():
             continue
         zero = np.zeros(value_shape(current))

@@ -171,31 +171,31 @@ def value_bounds(
     for arg in graph.block.args:
         shape = value_shape(arg)
         bounds[arg] = (np.full(shape, input_range[0]), np.full(shape, input_range[1]))
-    for op in order:
-        if isinstance(op, RecurrentOp):
-            bounds[op.output] = (np.zeros(value_shape(op.output)),) * 2
+    recurrent = [op for op in order if isinstance(op, RecurrentOp)]
+    computed = [op for op in order if not isinstance(op, RecurrentOp) and op.results]
+
+    def propagate() -> None:
+        for op in computed:
+            bounds[op.results[0]] = _op_bounds(op, bounds, dt, assume_silent)
+
+    for op in recurrent:
+        bounds[op.output] = (np.zeros(value_shape(op.output)),) * 2
     for _ in range(max_rounds):
-        for op in order:
-            if not isinstance(op, RecurrentOp) and op.results:
-                bounds[op.results[0]] = _op_bounds(op, bounds, dt, assume_silent)
+        propagate()
         changed = False
-        for op in order:
-            if isinstance(op, RecurrentOp):
-                new = _hull0(*bounds[op.input])
-                old = bounds[op.output]
-                if not (np.array_equal(new[0], old[0]) and np.array_equal(new[1], old[1])):
-                    bounds[op.output] = new
-                    changed = True
+        for op in recurrent:
+            new = _hull0(*bounds[op.input])
+            old = bounds[op.output]
+            if not (np.array_equal(new[0], old[0]) and np.array_equal(new[1], old[1])):
+                bounds[op.output] = new
+                changed = True
         if not changed:
             return bounds
     # did not settle: widen the recurrent edges and propagate once more
-    for op in order:
-        if isinstance(op, RecurrentOp):
-            shape = value_shape(op.output)
-            bounds[op.output] = (np.full(shape, -np.inf), np.full(shape, np.inf))
-    for op in order:
-        if not isinstance(op, RecurrentOp) and op.results:
-            bounds[op.results[0]] = _op_bounds(op, bounds, dt, assume_silent)
+    for op in recurrent:
+        shape = value_shape(op.output)
+        bounds[op.output] = (np.full(shape, -np.inf), np.full(shape, np.inf))
+    propagate()
     return bounds
 
 
@@ -206,7 +206,7 @@ def _op_bounds(
     assume_silent: Mapping[Operation, np.ndarray] | None = None,
 ) -> Interval:
     inputs = [bounds[v] for v in op.operands]
-    if synapse_of(op) is not None:  # type: ignore[type-abstract]
+    if synapse_of(op) is not None:
         return _synapse_bounds(op, *inputs[0])
     if op.get_trait(NeuronOp) is not None:
         lo, hi = neuron_bounds(op, *inputs[0], dt)
