@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import nir
@@ -31,6 +31,7 @@ from xdsl.passes import ModulePass, PassPipeline
 from xdsl.utils.exceptions import VerifyException
 
 from snn_dialect.graph import SNNGraph, graph_to_module, module_to_graph
+from snn_dialect.metrics import ModuleMetrics, module_metrics, profile_activity
 from snn_dialect.ops import verify_module
 from snn_dialect.stats import GraphStats, graph_stats
 from snn_dialect.universe import PASSES, SNN_UNIVERSE
@@ -112,10 +113,13 @@ def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[Modu
 
 @dataclass
 class StatsChange:
-    """Statistics before and after some rewriting, with the seed's names for them."""
+    """Statistics before and after some rewriting, with the seed's names for them, and the
+    cost metrics (`snn_dialect.metrics`) before and after."""
 
     before: GraphStats = field(default_factory=GraphStats)
     after: GraphStats = field(default_factory=GraphStats)
+    metrics_before: ModuleMetrics = field(default_factory=ModuleMetrics)
+    metrics_after: ModuleMetrics = field(default_factory=ModuleMetrics)
 
     @property
     def params_before(self) -> int:
@@ -146,6 +150,37 @@ class StatsChange:
         """Layers fewer after than before (fused or emptied)."""
         return self.before.layers - self.after.layers
 
+    @property
+    def compression_ratio(self) -> float:
+        """Nonzero parameters before / after (inf when nothing is left): zero weights cost
+        nothing in a sparse encoding, so pruning counts."""
+        before, after = self.before.nonzero_parameters, self.after.nonzero_parameters
+        if after == 0:
+            return float("inf") if before else 1.0
+        return before / after
+
+    @property
+    def footprint_ratio(self) -> float:
+        """Footprint in bytes (dense, at the stored widths) before / after."""
+        before, after = self.metrics_before.footprint_bytes, self.metrics_after.footprint_bytes
+        if after == 0:
+            return float("inf") if before else 1.0
+        return before / after
+
+    def to_dict(self) -> dict[str, Any]:
+        """Counts and metrics before and after (per layer), for JSON."""
+        return {
+            "before": {**asdict(self.before), "metrics": self.metrics_before.to_dict()},
+            "after": {**asdict(self.after), "metrics": self.metrics_after.to_dict()},
+            "compression_ratio_nonzero_parameters": _finite(self.compression_ratio),
+            "footprint_ratio": _finite(self.footprint_ratio),
+        }
+
+
+def _finite(ratio: float) -> float | None:
+    """A ratio for JSON (which has no infinity): None when nothing is left."""
+    return ratio if ratio != float("inf") else None
+
 
 @dataclass
 class PassResult(StatsChange):
@@ -162,18 +197,16 @@ class OptimizationReport(StatsChange):
     pass_results: list[PassResult] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)
 
-    @property
-    def compression_ratio(self) -> float:
-        """Parameters before / after (inf when nothing is left)."""
-        if self.params_after == 0:
-            return float("inf") if self.params_before else 1.0
-        return self.params_before / self.params_after
-
     def summary(self) -> str:
+        """The headline (nonzero parameters), counts, cost metrics and one line per pass."""
+        from snn_dialect.metrics.report import metric_lines, pass_metrics
+
         b, a = self.before, self.after
         lines = [
-            f"SNN Optimizer: {b.parameters} -> {a.parameters} params "
-            f"({self.compression_ratio:.2f}x compression)",
+            f"SNN Optimizer: {b.nonzero_parameters} -> {a.nonzero_parameters} nonzero params "
+            f"({self.compression_ratio:.2f}x compression in nonzero parameters; "
+            f"{b.parameters} -> {a.parameters} stored)",
+            *metric_lines(self.metrics_before, self.metrics_after),
             f"  Neurons:  {b.neurons} -> {a.neurons}",
             f"  Synapses: {b.synapses} -> {a.synapses} (nonzero weights; "
             f"sparsity {b.sparsity:.1%} -> {a.sparsity:.1%})",
@@ -188,13 +221,25 @@ class OptimizationReport(StatsChange):
             lines.append(
                 f"  [{name}] -{sum(r.neurons_removed for r in results)} neurons, "
                 f"-{sum(r.synapses_removed for r in results)} synapses, "
-                f"-{sum(r.layers_fused for r in results)} layers "
+                f"-{sum(r.layers_fused for r in results)} layers"
+                f"{pass_metrics(results)} "
                 f"({times}{sum(r.seconds for r in results) * 1e3:.1f} ms)"
             )
         for note in self.notes:
             facts = ", ".join(f"{k}={v}" for k, v in note.items() if k != "pass")
             lines.append(f"  approximation by {note.get('pass')}: {facts}")
         return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The whole report for JSON: totals and per-layer metrics before and after the
+        pipeline and each pass, and the notes. Energy figures are estimates, kept apart."""
+        return {
+            **super().to_dict(),
+            "passes": [
+                {"name": r.name, "seconds": r.seconds, **r.to_dict()} for r in self.pass_results
+            ],
+            "notes": self.notes,
+        }
 
 
 def make_context() -> Context:
@@ -213,19 +258,31 @@ def run_passes(
     module: ModuleOp,
     passes: str | Sequence[str | ModulePass] | None = None,
     on_pass: Callable[[PassResult], None] | None = None,
+    inputs: np.ndarray | Sequence[np.ndarray] | None = None,
 ) -> OptimizationReport:
-    """Apply `passes` to `module` in place and report what each changed."""
+    """Apply `passes` to `module` in place and report what each changed. Workload metrics
+    come from the module's profile (no simulation) and the graph `inputs` it was profiled
+    on, if given (see `snn_dialect.metrics.workload`)."""
     from transforms.notes import approximation_notes
     from transforms.optimize import OptimizePass
 
     pipeline = resolve_passes(passes)
     verify_module(module)
     ctx = make_context()
-    report = OptimizationReport(before=graph_stats(module))
-    latest = [report.before]  # statistics of the module as it is now (passes alone change it)
+    from snn_dialect.ops import GraphOp
+
+    graphs = [op for op in module.walk() if isinstance(op, GraphOp)]
+    activity = profile_activity(graphs[0], inputs) if len(graphs) == 1 else None
+
+    def measure() -> ModuleMetrics:
+        return module_metrics(module, activity)
+
+    report = OptimizationReport(before=graph_stats(module), metrics_before=measure())
+    # statistics of the module as it is now (passes alone change it)
+    latest = [(report.before, report.metrics_before)]
 
     def run(p: ModulePass) -> None:
-        before = latest[0]
+        before, metrics_before = latest[0]
         start = time.perf_counter()
         p.apply(ctx, module)
         seconds = time.perf_counter() - start
@@ -233,8 +290,10 @@ def run_passes(
             verify_module(module)
         except VerifyException as e:
             raise RuntimeError(f"{p.name} produced an invalid module: {e}") from e
-        result = PassResult(before, graph_stats(module), name=p.name, seconds=seconds)
-        latest[0] = result.after
+        result = PassResult(
+            before, graph_stats(module), metrics_before, measure(), name=p.name, seconds=seconds
+        )
+        latest[0] = (result.after, result.metrics_after)
         report.pass_results.append(result)
         if on_pass is not None:
             on_pass(result)
@@ -244,9 +303,7 @@ def run_passes(
             p.apply_with(module, run)
         else:
             run(p)
-    report.after = latest[0]
-    from snn_dialect.ops import GraphOp
-
+    report.after, report.metrics_after = latest[0]
     for graph in module.walk():
         if isinstance(graph, GraphOp):
             report.notes.extend(approximation_notes(graph))

@@ -6,6 +6,8 @@ snn-opt export net.mlir -o net.nir
 snn-opt simulate net.{mlir,nir} --input spikes.npz [-o out.npz] [--dtype float32|float64]
 snn-opt profile net.{mlir,nir} --input spikes.npz [-o profiled.mlir]
 snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir] [--nir-out out.nir]
+                [--json report.json] [--plot report.png]
+snn-opt metrics net.{mlir,nir} [--input spikes.npz] [--json [out.json]] [--plot out.png]
 ```
 
 `optimize --input` profiles the model on the inputs first; when an approximate pass changed the
@@ -296,10 +298,13 @@ def run_optimize(args: argparse.Namespace) -> None:
     inputs = _profile(module, args.input, args.model) if args.input is not None else None
     before = module.clone() if inputs is not None else None
     try:
-        report = run_passes(module, args.pipeline)
+        report = run_passes(module, args.pipeline, inputs=inputs)
     except (ValueError, RuntimeError, DiagnosticException) as e:
         raise SNNError(str(e), args.model) from e
+    from snn_dialect.metrics.command import report_writers
+
     extra = [(args.nir_out, _nir_writer(module))] if args.nir_out is not None else []
+    extra += report_writers(report, args, args.model)
     emit_module(module, args.output, extra)
     summary_to = sys.stdout if args.output is not None else sys.stderr
     print(report.summary(), file=summary_to)
@@ -380,6 +385,21 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--input", default=None, help=".npz of inputs to profile before optimizing")
     p.add_argument("--nir-out", default=None, help="also write the result as a .nir file")
+    from snn_dialect.metrics.command import report_args
+
+    report_args(p)
+
+
+def _metrics_args(p: argparse.ArgumentParser) -> None:
+    from snn_dialect.metrics.command import metrics_args
+
+    metrics_args(p)
+
+
+def run_metrics(args: argparse.Namespace) -> None:
+    from snn_dialect.metrics.command import run_metrics
+
+    run_metrics(args)
 
 
 @dataclass(frozen=True)
@@ -399,6 +419,11 @@ COMMANDS: dict[str, Command] = {
     ),
     "profile": Command("write measured firing rates into the IR", _profile_args, run_profile),
     "optimize": Command("run a pass pipeline, report what changed", _optimize_args, run_optimize),
+    "metrics": Command(
+        "NeuroBench-style cost metrics per layer (footprint, sparsity, synaptic ops)",
+        _metrics_args,
+        run_metrics,
+    ),
 }
 """The subcommands; a new one is one entry here."""
 

@@ -334,6 +334,25 @@ def _fire(v: np.ndarray, threshold: np.ndarray, reset: np.ndarray) -> np.ndarray
     return spikes
 
 
+class Observer:
+    """Watches a simulation (workload metrics use one); the default watches nothing.
+
+    `value` sees every graph input and op result, block by block (`[t, B, *shape]`);
+    `membrane` sees each step of a neuron op's membrane, before and after the step (after
+    the reset of the neurons that spiked); `reset` says that a new slice of samples starts,
+    from zero state.
+    """
+
+    def value(self, value: SSAValue, block: np.ndarray) -> None:
+        """Called once per block with `value`'s values over its steps."""
+
+    def membrane(self, op: Operation, before: np.ndarray, after: np.ndarray) -> None:
+        """Called once per step of a neuron op that has a membrane."""
+
+    def reset(self) -> None:
+        """Called before each slice of samples."""
+
+
 class SnnKernels:
     """Kernels of one simulation: constants cast to `dtype` (cached per op) and op state.
 
@@ -348,6 +367,7 @@ class SnnKernels:
         self.dtype = np.dtype(dtype)
         self.states: dict[Operation, object] = {}
         self._constants: dict[tuple[Operation, str], np.ndarray] = {}
+        self.observer: Observer | None = None
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
@@ -373,6 +393,16 @@ class SnnKernels:
     def reset(self) -> None:
         """Forget all state (a new, independent batch of samples starts)."""
         self.states.clear()
+        if self.observer is not None:
+            self.observer.reset()
+
+    def _before(self, v: np.ndarray) -> np.ndarray | None:
+        """A copy of a membrane for the observer (None when nobody watches)."""
+        return v.copy() if self.observer is not None else None
+
+    def _after(self, op: Operation, before: np.ndarray | None, v: np.ndarray) -> None:
+        if before is not None and self.observer is not None:
+            self.observer.membrane(op, before, v)
 
     # constants and state -------------------------------------------------------------------
 
@@ -516,8 +546,10 @@ class SnnKernels:
         state = self.membrane(op, x)
         y = np.empty_like(x)
         for t in range(len(x)):
+            before = self._before(state.v)
             state.v += a * (v_leak - state.v + r * x[t])
             y[t] = state.v
+            self._after(op, before, state.v)
         return y
 
     @kernel(LIFOp)
@@ -528,8 +560,10 @@ class SnnKernels:
         state = self.membrane(op, x)
         y = np.empty_like(x)
         for t in range(len(x)):
+            before = self._before(state.v)
             state.v += a * (v_leak - state.v + r * x[t])
             y[t] = fire(state.v)
+            self._after(op, before, state.v)
         return y
 
     def _firing(self, op: Operation) -> Callable[[np.ndarray], np.ndarray]:
@@ -544,9 +578,11 @@ class SnnKernels:
         state = self.synaptic(op, x)
         y = np.empty_like(x)
         for t in range(len(x)):
+            before = self._before(state.v)
             state.i_syn += a_syn * (-state.i_syn + w_in * x[t])
             state.v += a_mem * (v_leak - state.v + r * state.i_syn)
             y[t] = state.v if fire is None else fire(state.v)
+            self._after(op, before, state.v)
         return y
 
     @kernel(CubaLIOp)
@@ -563,8 +599,10 @@ class SnnKernels:
         state = self.membrane(op, x)
         y = np.empty_like(x)
         for t in range(len(x)):
+            before = self._before(state.v)
             state.v += c * x[t]
             y[t] = state.v if fire is None else fire(state.v)
+            self._after(op, before, state.v)
         return y
 
     @kernel(IntegratorOp)
@@ -699,6 +737,10 @@ class _Plan:
     ) -> None:
         """Evaluate all stages on a block of `steps` steps of `batch` samples; graph inputs
         are in `values`, results go there."""
+        observer = kernels.observer
+        if observer is not None:
+            for arg in self.graph.block.args:
+                observer.value(arg, values[arg])
         for stage in self.stages:
             if stage.cyclic:
                 self._run_cycle(kernels, stage, values, steps, batch)
@@ -708,6 +750,8 @@ class _Plan:
             for op in stage.ops:
                 if op in counts:
                     counts[op] += np.count_nonzero(values[op.results[0]], axis=(0, 1))
+                if observer is not None:
+                    observer.value(op.results[0], values[op.results[0]])
             for value in stage.release:
                 del values[value]
 
@@ -807,9 +851,11 @@ def simulate(
     inputs: np.ndarray | Sequence[np.ndarray],
     dtype: type | np.dtype = np.float32,
     progress: bool = False,
+    observer: Observer | None = None,
 ) -> SimulationResult:
     """Run the graph of `model` on `inputs` (`[T, B, *shape]` per graph input; one array
-    when the graph has one input). See the module docstring for the semantics."""
+    when the graph has one input), showing its values to `observer` if given. See the module
+    docstring for the semantics."""
     graph = find_graph(model)
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
@@ -825,6 +871,7 @@ def simulate(
     block = max(1, min(steps, MAX_BLOCK_STEPS, MEMORY_BUDGET // (step_bytes * batch_slice)))
     report = _Progress(progress, f"simulate @{graph.sym_name.data}", steps * samples)
     kernels = SnnKernels(graph.dt_value, dtype)
+    kernels.observer = observer
     for b0 in range(0, samples, batch_slice):
         b1 = min(b0 + batch_slice, samples)
         kernels.reset()

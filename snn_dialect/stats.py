@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 
 import numpy as np
@@ -16,6 +17,23 @@ NOT_PARAMETERS = frozenset({"firing_rates", "weight_scale"})
 of integer weights, which the weights already hold)."""
 
 
+# Counting nonzeros is the one pass over all weights; attributes are immutable, so the count of
+# an attribute object is kept while that object lives (a pass rewrites few layers, and a report
+# counts after every pass).
+_NONZERO: dict[int, tuple[weakref.ref[DenseIntOrFPElementsAttr], int]] = {}
+
+
+def count_nonzero(attr: DenseIntOrFPElementsAttr) -> int:
+    """Nonzero f32 elements of `attr` (-0.0 counts as zero), cached per attribute object."""
+    key = id(attr)
+    found = _NONZERO.get(key)
+    if found is not None and found[0]() is attr:
+        return found[1]
+    count = int(np.count_nonzero(np.frombuffer(attr.data.data, np.uint32) << 1))
+    _NONZERO[key] = (weakref.ref(attr, lambda _, k=key: _NONZERO.pop(k, None)), count)
+    return count
+
+
 def _has_weights_if_synapse(op: Operation) -> bool:
     weight = op.properties.get("weight")
     return not isinstance(weight, DenseIntOrFPElementsAttr) or bool(np.prod(weight.get_shape()))
@@ -24,7 +42,8 @@ def _has_weights_if_synapse(op: Operation) -> bool:
 @dataclass(frozen=True)
 class GraphStats:
     """Neurons (elements of neuron ops), synapses (nonzero weights), parameters (all weight,
-    bias and neuron-parameter elements) and layers (non-empty synapse and neuron ops)."""
+    bias and neuron-parameter elements), the nonzero ones among them, and layers (non-empty
+    synapse and neuron ops)."""
 
     neurons: int = 0
     synapses: int = 0
@@ -32,6 +51,7 @@ class GraphStats:
     layers: int = 0
     weights: int = 0
     """All weight elements, zero or not: `1 - synapses / weights` is the sparsity."""
+    nonzero_parameters: int = 0
 
     @property
     def sparsity(self) -> float:
@@ -40,7 +60,7 @@ class GraphStats:
 
 def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
     """Count what `model` holds (every `snn.graph` in it)."""
-    neurons = synapses = parameters = layers = weights = 0
+    neurons = synapses = parameters = layers = weights = nonzero = 0
     for op in model.walk():
         is_neuron = op.get_trait(NeuronOp) is not None
         is_synapse = synapse_of(op) is not None
@@ -53,8 +73,10 @@ def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
             if not isinstance(attr, DenseIntOrFPElementsAttr) or name in NOT_PARAMETERS:
                 continue
             size = int(np.prod(attr.get_shape()))
+            count = count_nonzero(attr)
             parameters += size
+            nonzero += count
             if is_synapse and name == "weight":
                 weights += size
-                synapses += int(np.count_nonzero(np.frombuffer(attr.data.data, np.uint32) << 1))
-    return GraphStats(neurons, synapses, parameters, layers, weights)
+                synapses += count
+    return GraphStats(neurons, synapses, parameters, layers, weights, nonzero)

@@ -1,0 +1,71 @@
+"""Per-layer bar charts of the cost metrics before and after optimization (matplotlib)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from snn_dialect.metrics import ModuleMetrics
+
+PANELS = (
+    ("neurons", "neurons", lambda layer: layer.static.neurons),
+    ("nonzero weights", "weights", lambda layer: layer.static.nonzero_weights),
+    ("synaptic ops / sample", "weights", lambda layer: layer.workload.synaptic_ops),
+)
+"""Title, which layers it shows (neuron or synapse ops), and the figure per layer."""
+
+
+class PlotUnavailable(ImportError):
+    """matplotlib is not installed."""
+
+
+def _pyplot():
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as e:
+        raise PlotUnavailable("--plot needs matplotlib: pip install 'snn-dialect[plot]'") from e
+    return plt
+
+
+def check_available() -> None:
+    """Raise `PlotUnavailable` unless matplotlib imports."""
+    _pyplot()
+
+
+def plot_layers(
+    path: str | Path, before: ModuleMetrics, after: ModuleMetrics | None = None, title: str = ""
+) -> None:
+    """Write a PNG: one panel per figure of `PANELS`, a bar per layer, before and after side
+    by side. Layers are matched by name; a layer gone after the passes has no `after` bar."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4.2), squeeze=False)
+    after_by_name = {layer.name: layer for layer in after.layers} if after is not None else {}
+    for ax, (label, kind, value) in zip(axes[0], PANELS, strict=True):
+        layers = [
+            layer
+            for layer in before.layers
+            if (layer.static.neurons if kind == "neurons" else layer.static.synapse)
+        ]
+        names = [layer.name for layer in layers]
+        xs = range(len(layers))
+        width = 0.4 if after is not None else 0.8
+        old = [value(layer) or 0 for layer in layers]
+        new = [value(after_by_name[n]) or 0 if n in after_by_name else 0 for n in names]
+        ax.bar([x - width / 2 if after is not None else x for x in xs], old, width, label="before")
+        if after is not None:
+            ax.bar([x + width / 2 for x in xs], new, width, label="after")
+        ax.set_title(label)
+        ax.set_xticks(list(xs))
+        ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)
+        ax.set_yscale("symlog" if max(old + new, default=0) > 1000 else "linear")
+        if after is not None:
+            ax.legend(fontsize=8)
+        if label.startswith("synaptic") and before.source is None:
+            ax.text(0.5, 0.5, "no profile or input data", ha="center", transform=ax.transAxes)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, format="png", dpi=100)
+    plt.close(fig)
