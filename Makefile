@@ -17,6 +17,8 @@ LIT ?= $(BIN)lit
 RUFF ?= $(BIN)ruff
 PYTEST_ARGS ?= -q
 LIT_ARGS ?= -v
+# lit tests also run with `snn-opt` in place of `xdsl-opt` (same command line, same output)
+SNN_OPT_LIT ?= lit_tests/dialect lit_tests/snn-prune/options.mlir lit_tests/snn-quantize/invalid.mlir
 
 .PHONY: help venv test pytest filecheck lint format clean
 
@@ -32,6 +34,7 @@ test:
 	@status=0; \
 	$(PY) -m pytest $(PYTEST_ARGS) || status=1; \
 	$(LIT) $(LIT_ARGS) lit_tests || status=1; \
+	$(LIT) $(LIT_ARGS) -D opt=snn-opt $(SNN_OPT_LIT) || status=1; \
 	if [ $$status -ne 0 ]; then echo "make test: FAILED (see pytest and lit output above)"; fi; \
 	exit $$status
 

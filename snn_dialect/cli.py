@@ -8,7 +8,11 @@ snn-opt profile net.{mlir,nir} --input spikes.npz [-o profiled.mlir]
 snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir] [--nir-out out.nir]
                 [--json report.json] [--plot report.png]
 snn-opt metrics net.{mlir,nir} [--input spikes.npz] [--json [out.json]] [--plot out.png]
+snn-opt net.mlir -p 'snn-dead-neuron,snn-fuse' [-o out.mlir] [--split-input-file] ...
 ```
+
+A first argument that is not a command is xdsl-opt's command line (see `opt_main`): the same
+options and output, but atomic `-o` and one-line errors.
 
 `optimize --input` profiles the model on the inputs first; when an approximate pass changed the
 model (e.g. `snn-quantize`, `snn-prune`), it also prints the output drift on those inputs.
@@ -42,7 +46,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
 from snn_dialect.dense import to_array
-from snn_dialect.diagnostics import SNNError, atomic_path
+from snn_dialect.diagnostics import SNNError, atomic_path, check_writable
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
 from snn_dialect.ops import GraphOp, verify_module
@@ -158,8 +162,7 @@ def write_outputs(outputs: Sequence[tuple[str, Writer]]) -> None:
     """Write every `(path, writer)` to a temporary file beside its target, then move them all
     into place: nothing is replaced unless every writer succeeded."""
     for target, _ in outputs:
-        if not Path(target).resolve().parent.is_dir():
-            raise SNNError("cannot write: the directory does not exist", target)
+        check_writable(target)
     with ExitStack() as stack:
         for target, writer in outputs:
             tmp = stack.enter_context(atomic_path(target))
@@ -452,7 +455,15 @@ def _error(message: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run `snn-opt` with `argv` (default: the process arguments); return the exit status."""
+    """Run `snn-opt` with `argv` (default: the process arguments); return the exit status.
+
+    A first argument naming a command runs that command; anything else is xdsl-opt's command
+    line (`snn_dialect.opt_main`)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        from snn_dialect.opt_main import main as opt_main
+
+        return opt_main(argv, [(name, c.help) for name, c in COMMANDS.items()])
     try:
         args = build_parser().parse_args(argv)
     except SystemExit as e:

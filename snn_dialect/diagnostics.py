@@ -38,6 +38,16 @@ class NIRExportError(SNNError):
     """A module that cannot be written as a NIR graph."""
 
 
+def check_writable(path: str | Path) -> None:
+    """Raise `SNNError` naming `path` when a file cannot be written there: its directory is
+    missing or `path` is itself a directory."""
+    target = Path(path)
+    if target.is_dir():
+        raise SNNError("cannot write: it is a directory", str(path))
+    if not target.resolve().parent.is_dir():
+        raise SNNError("cannot write: the directory does not exist", str(path))
+
+
 @contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """A temporary path beside `path` to write to; it replaces `path` when the block ends

@@ -1,0 +1,120 @@
+"""`snn-opt` with xdsl-opt's command line: same output, atomic `-o`, one-line errors."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DATA
+
+from snn_dialect.cli import main
+
+LIF = DATA / "lif_norse.nir"
+
+WEIGHT = "dense<[[1.0, 0.0], [0.0, 0.0]]> : tensor<2x2xf32>"
+VALID = f"""\
+snn.graph @g(%x: tensor<2xf32>) -> tensor<2xf32> attributes {{dt = 1.0e-04 : f64}} {{
+  %y = snn.linear %x {{weight = {WEIGHT}}} : tensor<2xf32> -> tensor<2xf32>
+  snn.output %y : tensor<2xf32>
+}}
+"""
+INVALID = VALID.replace(WEIGHT, "dense<1.0> : tensor<2x3xf32>")
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str | Path) -> tuple[int, str, str]:
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def xdsl_opt(*argv: str | Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("xdsl-opt") or str(Path(sys.executable).parent / "xdsl-opt")
+    return subprocess.run([exe, *map(str, argv)], capture_output=True, text=True, check=False)
+
+
+def test_same_output_as_xdsl_opt(capsys, tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(VALID + "// -----\n" + VALID.replace("@g", "@h"))
+    for flags in ([], ["--print-op-generic"], ["-p", "snn-redundancy"]):
+        code, out, err = run(capsys, src, "--split-input-file", *flags)
+        assert (code, err) == (0, "")
+        expected = xdsl_opt(src, "--split-input-file", *flags)
+        assert expected.returncode == 0
+        assert out == expected.stdout
+
+
+def test_output_may_overwrite_the_input(capsys, tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(VALID)
+    code, out, _ = run(capsys, src, "-p", "snn-redundancy", "-o", src)
+    assert (code, out) == (0, "")
+    assert "snn.graph @g" in src.read_text()
+    assert src.read_text() != VALID
+
+
+def test_failure_keeps_the_input_and_writes_nothing(capsys, tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(INVALID)
+    other = tmp_path / "out.mlir"
+    for target in (src, other):
+        code, out, err = run(capsys, src, "-p", "snn-optimize", "-o", target)
+        assert code == 1 and out == ""
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.startswith(f"snn-opt: error: {src}: snn.linear: 'weight' has shape [2, 3]")
+    assert src.read_text() == INVALID
+    assert not other.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mlir"]
+
+
+def test_verify_diagnostics_print_like_xdsl_opt(capsys, tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(INVALID + "// -----\n" + VALID)
+    code, out, _ = run(capsys, src, "--split-input-file", "--verify-diagnostics")
+    assert code == 0
+    assert out == xdsl_opt(src, "--split-input-file", "--verify-diagnostics").stdout
+
+
+def test_parse_error_names_the_line(capsys, tmp_path):
+    src = tmp_path / "in.mlir"
+    src.write_text(VALID + "// -----\n" + "snn.graph @h(\n")
+    code, _, err = run(capsys, src, "--split-input-file")
+    assert code == 1 and err.count("\n") == 1
+    assert err.startswith(f"snn-opt: error: {src}:7:1: ")
+
+
+def test_help_lists_commands_and_passes(capsys):
+    code, out, _ = run(capsys, "-h")
+    assert code == 0
+    for word in ("--split-input-file", "--verify-diagnostics", "optimize", "snn-prune"):
+        assert word in out
+
+
+def test_version(capsys):
+    code, out, _ = run(capsys, "--version")
+    assert code == 0 and out.startswith("snn-opt ") and "xDSL" in out
+
+
+def test_nir_input_and_usage_errors(capsys, tmp_path):
+    code, out, _ = run(capsys, LIF, "-p", "snn-optimize")
+    assert code == 0 and "snn.graph @lif_norse" in out
+    code, _, err = run(capsys, LIF, "--no-such-flag")
+    assert code == 2 and err.count("\n") == 1
+    code, _, err = run(capsys, LIF, "-p", "snn-prune{nope=1}")
+    assert code == 1 and "bad pass pipeline" in err and "nope" in err
+    code, _, err = run(capsys, LIF, "-o", tmp_path)
+    assert code == 1 and err == f"snn-opt: error: {tmp_path}: cannot write: it is a directory\n"
+
+
+def test_subprocess_reads_stdin(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "snn_dialect.cli", "-p", "snn-redundancy"],
+        input=VALID,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "snn.graph @g" in proc.stdout
