@@ -6,7 +6,7 @@ snn-opt export net.mlir -o net.nir
 snn-opt simulate net.{mlir,nir} --input spikes.npz [-o out.npz] [--dtype float32|float64]
 snn-opt profile net.{mlir,nir} --input spikes.npz [-o profiled.mlir]
 snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir] [--nir-out out.nir]
-                [--json report.json] [--plot report.png]
+                [--json report.json] [--plot report.png] [--validation val.npz [--labels KEY]]
 snn-opt metrics net.{mlir,nir} [--input spikes.npz] [--json [out.json]] [--plot out.png]
 snn-opt net.mlir -p 'snn-dead-neuron,snn-fuse' [-o out.mlir] [--split-input-file] ...
 ```
@@ -15,7 +15,9 @@ A first argument that is not a command is xdsl-opt's command line (see `opt_main
 options and output, but atomic `-o` and one-line errors.
 
 `optimize --input` profiles the model on the inputs first; when an approximate pass changed the
-model (e.g. `snn-quantize`, `snn-prune`), it also prints the output drift on those inputs.
+model (e.g. `snn-quantize`, `snn-prune`), it also prints the output drift on those inputs, or on
+`--validation` data when given (with `--labels KEY`, also the accuracy); see
+`snn_dialect.drift`.
 
 A model is a NIR file (`.nir`, or any HDF5 file) or MLIR text in the `snn` dialect. Input
 spikes are a `.npz` with one `[T, B, *shape]` array per graph input, named after the input
@@ -298,8 +300,13 @@ def run_optimize(args: argparse.Namespace) -> None:
     from snn_dialect.api import run_passes
 
     module = load_module(args.model, args.dt)
+    graph = find_graph(module, args.model)
+    validation = load_inputs(args.validation, graph) if args.validation is not None else None
+    if args.labels is not None and validation is None:
+        raise SNNError("--labels names an array of the --validation file, which is missing")
+    labels = load_labels(args.validation, args.labels, validation, graph) if validation else None
     inputs = _profile(module, args.input, args.model) if args.input is not None else None
-    before = module.clone() if inputs is not None else None
+    before = module.clone() if inputs is not None or validation is not None else None
     try:
         report = run_passes(module, args.pipeline, inputs=inputs)
     except (ValueError, RuntimeError, DiagnosticException) as e:
@@ -311,8 +318,35 @@ def run_optimize(args: argparse.Namespace) -> None:
     emit_module(module, args.output, extra)
     summary_to = sys.stdout if args.output is not None else sys.stderr
     print(report.summary(), file=summary_to)
-    if before is not None and inputs is not None and _new_notes(before, module):
-        print(_drift_summary(before, module, inputs, args.input), file=summary_to)
+    if before is None or (validation is None and not _new_notes(before, module)):
+        return
+    from snn_dialect.drift import measure_drift
+
+    data, source = (validation, args.validation) if validation is not None else (inputs, args.input)
+    assert data is not None
+    print(measure_drift(before, module, data, labels).summary(source), file=summary_to)
+
+
+def load_labels(
+    path: str, key: str | None, inputs: Sequence[np.ndarray], graph: GraphOp
+) -> np.ndarray | None:
+    """The array `key` of the `.npz` at `path` (None without a key): one class index per
+    sample of `inputs`, each an index into the graph's first output."""
+    if key is None:
+        return None
+    with np.load(path, allow_pickle=False) as arrays:
+        if key not in arrays.files:
+            found = ", ".join(sorted(arrays.files))
+            raise SNNError(f"no labels array '{key}' (found: {found})", path)
+        labels = np.asarray(arrays[key])
+    from snn_dialect.drift import check_labels
+
+    try:
+        classes = int(np.prod(value_shape(graph.output_op.outputs[0])))
+        check_labels(labels, inputs[0].shape[1], classes, where=f"labels '{key}'")
+    except ValueError as e:
+        raise SNNError(str(e), path) from e
+    return labels.astype(np.int64)
 
 
 def _new_notes(before: ModuleOp, after: ModuleOp) -> bool:
@@ -323,20 +357,6 @@ def _new_notes(before: ModuleOp, after: ModuleOp) -> bool:
         return sum(len(approximation_notes(g)) for g in module.ops if isinstance(g, GraphOp))
 
     return count(after) > count(before)
-
-
-def _drift_summary(
-    before: ModuleOp, after: ModuleOp, inputs: list[np.ndarray], inputs_path: str
-) -> str:
-    """How far the outputs moved on the profiling inputs."""
-    from transforms.quantize import quantization_error
-
-    drift = quantization_error(before, after, inputs)
-    return (
-        f"output drift on {inputs_path} ({drift['steps']} steps x {drift['samples']} samples): "
-        f"{drift['agreement']:.2%} of output values identical, max firing-rate difference "
-        f"{drift['max_rate_difference']:.4f}"
-    )
 
 
 # ---- arguments ------------------------------------------------------------------------------
@@ -388,6 +408,10 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--input", default=None, help=".npz of inputs to profile before optimizing")
     p.add_argument("--nir-out", default=None, help="also write the result as a .nir file")
+    p.add_argument(
+        "--validation", default=None, help=".npz of inputs to measure the output drift on"
+    )
+    p.add_argument("--labels", default=None, help="array of class labels in --validation")
     from snn_dialect.metrics.command import report_args
 
     report_args(p)
