@@ -8,6 +8,8 @@ snn-opt profile net.{mlir,nir} --input spikes.npz [-o profiled.mlir]
 snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir] [--nir-out out.nir]
                 [--json report.json] [--plot report.png] [--validation val.npz [--labels KEY]]
 snn-opt metrics net.{mlir,nir} [--input spikes.npz] [--json [out.json]] [--plot out.png]
+snn-opt fit net.{mlir,nir} --chip xylo-audio2 [--json report.json] [--report-only]
+snn-opt fit --list [--chip NAME]
 snn-opt net.mlir -p 'snn-dead-neuron,snn-fuse' [-o out.mlir] [--split-input-file] ...
 ```
 
@@ -429,6 +431,12 @@ def run_metrics(args: argparse.Namespace) -> None:
     run_metrics(args)
 
 
+def _fit_command() -> tuple[Callable[[argparse.ArgumentParser], None], Callable[..., None]]:
+    from snn_dialect.targets import command
+
+    return command.add_arguments, command.run
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its help line, its arguments and what it does."""
@@ -451,6 +459,7 @@ COMMANDS: dict[str, Command] = {
         _metrics_args,
         run_metrics,
     ),
+    "fit": Command("check that a model fits a chip (snn_dialect.targets)", *_fit_command()),
 }
 """The subcommands; a new one is one entry here."""
 

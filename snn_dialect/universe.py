@@ -35,6 +35,7 @@ PASSES: dict[str, tuple[str, str]] = {
     "snn-redundancy": ("transforms.redundancy", "RedundancyPass"),
     "snn-optimize": ("transforms.optimize", "OptimizePass"),
     "snn-quantize": ("transforms.quantize", "QuantizePass"),
+    "snn-target": ("transforms.target_fit", "TargetFitPass"),
 }
 """`xdsl-opt` pass name -> (module, class): the project's passes."""
 
