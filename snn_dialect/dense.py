@@ -19,9 +19,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.utils.exceptions import VerifyException
 
-from snn_dialect.dense_printing import install as _install_dense_printing
+from snn_dialect.dense_text import install as _install_dense_text
 
-_install_dense_printing()  # large attributes print as hex without unpacking every element
+_install_dense_text()  # large attributes parse and print as hex at memory speed
 
 
 def tensor_f32(shape: Sequence[int]) -> TensorType:
