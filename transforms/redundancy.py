@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import OpResult
+from xdsl.ir import Operation, OpResult
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
     GreedyRewritePatternApplier,
@@ -19,47 +19,119 @@ from xdsl.pattern_rewriter import (
 from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.attr_cache import AttrMemo, attribute_of
 from snn_dialect.interfaces import ElementwiseOp, synapse_of
 from snn_dialect.ops import AddOp, GraphOp
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
 
+Features = list[tuple[Operation | None, np.ndarray]]
+"""Feature blocks of an index space: `[n, k]` arrays, with the op whose property each views."""
 
-def index_features(space: IndexSpace) -> np.ndarray:
-    """One row per index of `space`: its incoming weight rows and biases from every producer
-    and its parameters in every element-wise op (profiled rates excluded). Two indices with
-    equal rows receive equal inputs and evolve identically."""
-    columns: list[np.ndarray] = []
+
+def index_features(space: IndexSpace) -> Features:
+    """The feature blocks of `space`, each `[n, k]` with one row per index and the op it
+    belongs to: incoming weight rows and biases from every producer and parameters of every
+    element-wise op (profiled rates excluded). Two indices whose rows are equal in every
+    block receive equal inputs and evolve identically."""
+    blocks: Features = []
     n = space.size
     for op in space.producers:
         trait = synapse_of(op)
         assert trait is not None
-        columns.append(trait.blocks(op).reshape(n, -1))
+        blocks.append((op, trait.blocks(op).reshape(n, -1)))
         if (bias := trait.bias(op)) is not None:
-            columns.append(bias.reshape(n, 1))
+            blocks.append((op, bias.reshape(n, 1)))
     for op in space.elementwise:
         trait = op.get_trait(ElementwiseOp)
         assert trait is not None
         for name, values in trait.parameters(op).items():
             if name != "firing_rates":
-                columns.append(values.reshape(n, -1))
-    if not columns:
-        return np.zeros((n, 0), np.float32)
-    return np.concatenate(columns, axis=1, dtype=np.float32)
+                blocks.append((op, values.reshape(n, -1)))
+    return blocks
 
 
-def duplicate_groups(features: np.ndarray, tolerance: float) -> np.ndarray:
-    """For each row, the first row with the same features (itself if none before it).
+_HASH_CHUNK = 2**18
+"""Elements of a block hashed at a time (2 MiB in float64)."""
+_HASH_CLOSE = 1e-9
+"""Relative difference below which two row hashes make a candidate pair. Equal rows can hash
+a few units in the last place apart (BLAS kernels differ for a matrix's last rows)."""
+_row_hashes: AttrMemo[np.ndarray] = AttrMemo()
+
+
+def _rounded(rows: np.ndarray, tolerance: float) -> np.ndarray:
+    return np.round(rows / tolerance) if tolerance > 0 else rows
+
+
+def _projection(width: int, salt: int) -> np.ndarray:
+    return np.random.default_rng([width, salt]).uniform(-1.0, 1.0, width)
+
+
+def _block_hash(rows: np.ndarray, tolerance: float, salt: int) -> np.ndarray:
+    """One float64 random projection of each row of `rows` (rounded to multiples of
+    `tolerance` first when it is positive), computed in slices of rows."""
+    n, width = rows.shape
+    direction = _projection(width, salt)
+    out = np.empty(n)
+    step = max(1, _HASH_CHUNK // max(width, 1))
+    for start in range(0, n, step):
+        piece = _rounded(rows[start : start + step], tolerance)
+        out[start : start + step] = piece.astype(np.float64) @ direction
+    return out
+
+
+def row_hash(blocks: Features, tolerance: float, n: int) -> np.ndarray:
+    """A float64 hash of each index's features: equal rows hash (nearly) equal, different
+    rows almost surely far apart. Blocks read from an op's dense property are hashed once
+    per attribute (`snn_dialect.attr_cache`), so rounds that change nothing reuse them."""
+    total = np.zeros(n)
+    for salt, (op, rows) in enumerate(blocks):
+        attr = attribute_of(op, rows) if op is not None else None
+        if attr is None:
+            total += _block_hash(rows, tolerance, salt)
+            continue
+        key = (type(op).__name__, rows.shape, tolerance, salt)
+        total += _row_hashes.get(
+            attr, key, lambda rows=rows, salt=salt: _block_hash(rows, tolerance, salt)
+        )
+    return total
+
+
+def _rows_equal(blocks: Features, a: np.ndarray, b: np.ndarray, tolerance: float) -> np.ndarray:
+    """Whether rows `a[i]` and `b[i]` are equal in every block (-0.0 == 0.0), in slices."""
+    equal = np.ones(len(a), bool)
+    for _, rows in blocks:
+        step = max(1, _HASH_CHUNK // max(rows.shape[1], 1))
+        for start in range(0, len(a), step):
+            x = _rounded(rows[a[start : start + step]], tolerance)
+            y = _rounded(rows[b[start : start + step]], tolerance)
+            equal[start : start + step] &= (x == y).all(axis=1)
+    return equal
+
+
+def duplicate_groups(blocks: Features, tolerance: float, n: int) -> np.ndarray:
+    """For each of the `n` rows, the first row with the same features (itself if none).
 
     With `tolerance > 0`, features are first rounded to multiples of `tolerance`, so merged
-    rows differ by less than `tolerance` in every entry. Sorting rows as byte strings makes
-    this O(n log n) in the number of rows, linear in their length."""
-    if tolerance > 0:
-        features = np.round(features / tolerance)
-    rows = np.ascontiguousarray(features + 0.0)  # -0.0 == 0.0
-    keys = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1])))[:, 0]
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return first[inverse.reshape(-1)]
+    rows differ by less than `tolerance` in every entry. Rows are sorted by a random
+    projection (`row_hash`); neighbours with close hashes are compared exactly, and runs of
+    equal neighbours form the groups: linear in the weights, plus a sort of the rows."""
+    hashes = row_hash(blocks, tolerance, n)
+    if n < 2:
+        return np.arange(n)
+    order = np.argsort(hashes, kind="stable")
+    ranked = hashes[order]
+    gap = np.abs(np.diff(ranked))
+    close = gap <= _HASH_CLOSE * (np.abs(ranked[1:]) + np.abs(ranked[:-1]))
+    same = np.zeros(n - 1, bool)
+    candidates = np.flatnonzero(close)
+    same[candidates] = _rows_equal(blocks, order[candidates], order[candidates + 1], tolerance)
+    run = np.concatenate([[0], np.cumsum(~same)])
+    starts = np.flatnonzero(np.concatenate([[True], ~same]))
+    first = np.minimum.reduceat(order, starts)
+    keeper = np.empty(n, np.int64)
+    keeper[order] = first[run]
+    return keeper
 
 
 @dataclass
@@ -74,8 +146,8 @@ class MergeDuplicateNeurons(RewritePattern):
         for space in index_spaces(op.block):
             if space.pinned or space.size < 2:
                 continue
-            keeper = duplicate_groups(index_features(space), self.tolerance)
             n = space.size
+            keeper = duplicate_groups(index_features(space), self.tolerance, n)
             if (keeper == np.arange(n)).all():
                 continue
             merge_into = np.where(keeper == np.arange(n), -1, keeper)

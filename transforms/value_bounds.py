@@ -17,8 +17,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 import numpy as np
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
 from xdsl.ir import Operation, SSAValue
 
+from snn_dialect.attr_cache import AttrMemo
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, synapse_of, value_shape
 from snn_dialect.ops import (
@@ -87,7 +89,35 @@ def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return up.T, down.T
 
 
+_remembered: AttrMemo[list[tuple[tuple[object, ...], np.ndarray, np.ndarray, Interval]]]
+_remembered = AttrMemo()
+"""Per weight attribute: the op's properties, input bounds and output bounds of its last
+computation (read-only arrays). An unchanged op with unchanged input bounds (every round of
+`snn-optimize` after the first, where little changes) is not multiplied again."""
+
+
 def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
+    weight = op.properties.get("weight")
+    if not isinstance(weight, DenseIntOrFPElementsAttr):
+        return _computed_synapse_bounds(op, lo, hi)
+    properties = tuple(op.properties.values())
+    slot = _remembered.get(weight, type(op).__name__, list)
+    for known, known_lo, known_hi, result in slot:
+        if (
+            len(known) == len(properties)
+            and all(a is b for a, b in zip(known, properties, strict=True))
+            and np.array_equal(known_lo, lo)
+            and np.array_equal(known_hi, hi)
+        ):
+            return result
+    result = _computed_synapse_bounds(op, lo, hi)
+    for array in result:
+        array.flags.writeable = False
+    slot[:] = [(properties, lo.copy(), hi.copy(), result)]
+    return result
+
+
+def _computed_synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
     trait = synapse_of(op)
     assert trait is not None
     bias = trait.bias(op)
