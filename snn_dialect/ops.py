@@ -12,6 +12,7 @@ from typing import ClassVar
 
 import numpy as np
 from xdsl.dialects.builtin import (
+    ArrayAttr,
     DenseArrayBase,
     DenseIntOrFPElementsAttr,
     Float32Type,
@@ -160,12 +161,37 @@ class GraphOp(IRDLOperation):
             )
         for t in (*arg_types, *self.function_type.outputs.data):
             _check_tensor_type(t, where)
+        self._verify_input_rates(where)
         cycle = find_unbroken_cycle(self.block)
         if cycle is not None:
             value = f" (%{cycle.results[0].name_hint})" if cycle.results[0].name_hint else ""
             raise VerifyException(
                 f"{where}: cycle through {cycle.name}{value} is not broken by snn.recurrent"
             )
+
+    def _verify_input_rates(self, where: str) -> None:
+        """`snn.input_rates`, when present: one dense f32 array per graph input, shaped like
+        it, holding the input's profiled mean per step (its firing rate for spike inputs)."""
+        rates = self.attributes.get(INPUT_RATES_ATTR)
+        if rates is None:
+            return
+        args = self.block.args
+        if not isinstance(rates, ArrayAttr) or len(rates.data) != len(args):
+            raise VerifyException(
+                f"{where}: '{INPUT_RATES_ATTR}' must be an array of {len(args)} dense f32 "
+                "attribute(s), one per graph input"
+            )
+        for i, (attr, arg) in enumerate(zip(rates.data, args, strict=True)):
+            if not isinstance(attr, DenseIntOrFPElementsAttr):
+                raise VerifyException(f"{where}: '{INPUT_RATES_ATTR}' entry {i} is not dense")
+            try:
+                check_dense_f32(attr, f"{INPUT_RATES_ATTR}[{i}]", value_shape(arg))
+            except VerifyException as e:
+                raise VerifyException(f"{where}: {e}") from None
+
+
+INPUT_RATES_ATTR = "snn.input_rates"
+"""Graph attribute: the profiled mean per step of each graph input (`ArrayAttr` of dense f32)."""
 
 
 def _types(types: Iterable[Attribute]) -> str:
@@ -455,7 +481,7 @@ class ConvSynapse(SynapseOp):
         properties = dict(op.properties)
         properties["weight"] = dense_f32(weight)
         properties["bias"] = dense_f32(bias)
-        for name in QUANTIZATION_PROPS:  # new weights: their integer form is unknown
+        for name in (*QUANTIZATION_PROPS, MOMENT_PROP):  # unknown for the new op
             properties.pop(name, None)
         return type(op).create(
             operands=[op.input],
@@ -474,6 +500,29 @@ class ConvSynapse(SynapseOp):
 
 QUANTIZATION_PROPS = ("weight_scale", "weight_bits")
 """Optional properties of synapse ops whose weights are integers times a scale."""
+
+MOMENT_PROP = "input_moment"
+"""Optional property of synapse ops: the profiled second moment of their input (see
+`snn_dialect.calibration`)."""
+
+
+def moment_shape(op: _SnnOp) -> tuple[int, int, int]:
+    """Shape of a synapse op's `input_moment`: `[groups, F + 1, F + 1]` with `F` the fan-in of
+    one output index per group (dense: all input elements; conv: `C_in/groups * kernel`)."""
+    weight = op.properties["weight"]
+    assert isinstance(weight, DenseIntOrFPElementsAttr)
+    shape = tuple(weight.get_shape())
+    if isinstance(op, ConvOpBase):
+        groups = op.groups.value.data
+        return (groups, int(np.prod(shape[1:])) + 1, int(np.prod(shape[1:])) + 1)
+    return (1, shape[1] + 1, shape[1] + 1)
+
+
+def verify_moment(op: _SnnOp) -> None:
+    """Check the optional `input_moment` of a synapse op: shape and finite values."""
+    if MOMENT_PROP in op.properties:
+        op.prop_array(MOMENT_PROP, moment_shape(op))
+
 
 MAX_WEIGHT_BITS = 16
 """Widest signed integer weight that `weight_bits` may declare."""
@@ -551,6 +600,7 @@ class _DenseOpBase(_UnaryOp):
     weight = prop_def(DenseIntOrFPElementsAttr)
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
+    input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
     traits = traits_def(DenseSynapse())
 
     def verify_semantics(self) -> None:
@@ -559,6 +609,7 @@ class _DenseOpBase(_UnaryOp):
             raise VerifyException(f"{self.name}: result must be a vector, got {self.output.type}")
         self.prop_array("weight", (self.out_shape[0], n_in))
         verify_integer_weights(self, self.out_shape[0])
+        verify_moment(self)
 
 
 @irdl_op_definition
@@ -628,6 +679,7 @@ class ConvOpBase(_UnaryOp):
     groups = prop_def(IntegerAttr)
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
+    input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
     traits = traits_def(ConvSynapse())
 
     def __init__(
@@ -714,6 +766,7 @@ class ConvOpBase(_UnaryOp):
                 f"the input and window ({list(expected)})"
             )
         verify_integer_weights(self, c_out)
+        verify_moment(self)
 
 
 @irdl_op_definition

@@ -5,7 +5,9 @@ and samples it was simulated for: spikes per step per sample, in [0, 1]. Rates a
 each spiking neuron op (`NeuronOp` trait with `spiking=True`) as `firing_rates` (dense f32
 shaped like the op's result), with `profile_samples` and `profile_steps` (i64) saying how
 they were measured. Profile-guided passes (dead neurons by rate, activity-aware pruning) read
-them back.
+them back. The same simulation records calibration statistics (`snn_dialect.calibration`):
+each synapse op's `input_moment` and the graph's `snn.input_rates`, which calibrated pruning
+and quantization read.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ import numpy as np
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import Operation
 
+from snn_dialect.calibration import measure, set_graph_input_rates, set_input_moment
 from snn_dialect.dense import dense_f32
 from snn_dialect.ops import GraphOp
-from snn_dialect.simulator import SimulationResult, simulate
+from snn_dialect.simulator import SimulationResult, find_graph, simulate
 
 
 def _measure(
     model: ModuleOp | GraphOp, inputs: np.ndarray | Sequence[np.ndarray], progress: bool
 ) -> SimulationResult:
-    result = simulate(model, inputs, progress=progress)
+    return _measured(simulate(model, inputs, progress=progress))
+
+
+def _measured(result: SimulationResult) -> SimulationResult:
     if result.steps == 0 or result.samples == 0:
         raise ValueError(
             f"profile: inputs hold {result.steps} steps of {result.samples} samples; "
@@ -42,11 +48,20 @@ def profile_rates(
 
 
 def annotate_firing_rates(
-    module: ModuleOp | GraphOp, inputs: np.ndarray | Sequence[np.ndarray], progress: bool = False
+    module: ModuleOp | GraphOp,
+    inputs: np.ndarray | Sequence[np.ndarray],
+    progress: bool = False,
+    calibration: bool = True,
 ) -> ModuleOp | GraphOp:
     """Simulate `module` on `inputs` and write `firing_rates`, `profile_samples` and
-    `profile_steps` onto each spiking neuron op, in place; returns `module`."""
-    result = _measure(module, inputs, progress)
+    `profile_steps` onto each spiking neuron op, in place; returns `module`. With
+    `calibration`, also each synapse op's `input_moment` and the graph's `snn.input_rates`."""
+    result, moments, means = measure(module, inputs, progress, moments=calibration)
+    _measured(result)
+    if calibration:
+        for op, moment in moments.items():
+            set_input_moment(op, moment)
+        set_graph_input_rates(find_graph(module), means)
     samples, steps = IntegerAttr(result.samples, i64), IntegerAttr(result.steps, i64)
     for op, rates in result.firing_rates().items():
         op.properties["firing_rates"] = dense_f32(rates)

@@ -16,6 +16,7 @@ from xdsl.ir import Operation
 from xdsl.utils.arg_spec import parse_pipeline
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.calibration import set_graph_input_rates
 from snn_dialect.dense import dense_f32
 from snn_dialect.interfaces import SynapseOp
 from snn_dialect.ops import (
@@ -203,12 +204,19 @@ def profiled_pair(w2: np.ndarray, rates: np.ndarray) -> ModuleOp:
     return b.module(b.neuron(LIFOp, b.add(LinearOp(s, w2)), **LIF))
 
 
+def with_input_rates(module: ModuleOp, *rates: np.ndarray) -> ModuleOp:
+    set_graph_input_rates(graph_of(module), [np.asarray(r, np.float32) for r in rates])
+    module.verify()
+    return module
+
+
 def test_activity_aware_folds_mean_current_into_bias_by_hand():
     w2 = np.array([[0.2, -4.0, 1.0], [-0.3, 0.1, 2.0]], np.float32)
     rates = np.array([0.5, 0.0, 0.25], np.float32)
-    pruned = run(profiled_pair(w2, rates), threshold=0.2, activity_aware=True)
+    module = with_input_rates(profiled_pair(w2, rates), [0.5, 0.5])
+    pruned = run(module, threshold=0.2, activity_aware=True)
     # saliency |w| * rate: [[0.1, 0, 0.25], [0.15, 0, 0.5]] -> first two columns go, and the
-    # first layer (graph input, no rates) is ranked by |w| alone: nothing <= 0.2 there
+    # first layer (graph input rates 0.5) has saliency >= 0.5: nothing <= 0.2 there
     second = synapses(pruned)[1]
     assert isinstance(second, AffineOp)
     assert np.array_equal(weight(second), [[0, 0, 1.0], [0, 0, 2.0]])
@@ -218,7 +226,19 @@ def test_activity_aware_folds_mean_current_into_bias_by_hand():
         weight(synapses(pruned)[0]), weight(synapses(profiled_pair(w2, rates))[0])
     )
     note = approximation_notes(graph_of(pruned))[0]
-    assert note["unprofiled"] == 1 and note["pruned"] == 4
+    assert note["unprofiled"] == 0 and note["pruned"] == 4
+
+
+@pytest.mark.parametrize("options", [{"threshold": 0.2}, {"sparsity": 0.5, "scope": "global"}])
+def test_activity_aware_never_ranks_unprofiled_weights_against_profiled_ones(options):
+    """|w| and |w| * rate are different quantities: one threshold or one global ranking
+    over both is refused; a per-layer target may fall back to |w| for the unprofiled op."""
+    w2 = np.array([[0.2, -4.0, 1.0], [-0.3, 0.1, 2.0]], np.float32)
+    module = profiled_pair(w2, np.array([0.5, 0.0, 0.25], np.float32))
+    with pytest.raises(PassFailedException, match="needs the profiled mean of every synapse"):
+        run(module, activity_aware=True, **options)
+    note = approximation_notes(graph_of(run(module, sparsity=0.5, activity_aware=True)))[0]
+    assert note["unprofiled"] == 1
 
 
 def test_activity_aware_without_any_fold_keeps_a_linear_op():
@@ -240,8 +260,9 @@ def test_activity_aware_without_any_fold_keeps_a_linear_op():
 def test_activity_aware_keeps_every_mean_current(seed: int, sparsity: float):
     """For a dense synapse reading profiled spikes, `W' m + b' = W m + b` exactly."""
     module = mlp([6, 10, 7, 3], seed, rates=True)
+    with_input_rates(module, np.random.default_rng(seed).uniform(0.0, 1.0, 6))
     pruned = run(module, sparsity=sparsity, scope="global", activity_aware=True)
-    for o, p in list(zip(synapses(module), synapses(pruned), strict=True))[1:]:
+    for o, p in zip(synapses(module), synapses(pruned), strict=True):
         m = mean_activity(o.operands[0])
         assert m is not None
         before = weight(o).astype(np.float64) @ m

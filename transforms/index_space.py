@@ -21,6 +21,7 @@ from xdsl.dialects.builtin import TensorType
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
+from snn_dialect.calibration import input_moment, restrict_moment, set_input_moment
 from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
 
 
@@ -120,7 +121,7 @@ def narrow(
     consumer loses their column blocks, except that index `j` with `merge_into[j] >= 0` first
     adds its column block into that of index `merge_into[j]` (which must be kept). Exact
     whenever the dropped indices contribute nothing to the consumers, or behave exactly like
-    the index they are merged into.
+    the index they are merged into. A synapse op's `input_moment` follows its kept inputs.
     """
     assert not space.pinned
     keep = np.asarray(keep, dtype=np.int64)
@@ -155,7 +156,13 @@ def narrow(
         if rows:
             blocks = blocks[keep]
             bias = bias[keep] if bias is not None else None
-        replacements.append((op, trait.rebuilt(op, np.ascontiguousarray(blocks), bias)))
+        new = trait.rebuilt(op, np.ascontiguousarray(blocks), bias)
+        moment = input_moment(op)
+        if moment is not None:  # the kept inputs are the same values as before
+            set_input_moment(
+                new, restrict_moment(moment, keep, blocks.shape[2]) if columns else moment
+            )
+        replacements.append((op, new))
     for op in space.elementwise:
         trait = _elementwise(op)
         assert trait is not None

@@ -30,6 +30,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.calibration import graph_input_rates
 from snn_dialect.interfaces import NeuronOp, SynapseOp, synapse_of
 from snn_dialect.ops import (
     AddOp,
@@ -43,10 +44,21 @@ from snn_dialect.ops import (
 )
 from snn_dialect.simulator import window_forward
 from snn_dialect.stats import GraphStats, graph_stats
+from transforms.calibrated import (
+    ErrorLog,
+    Layer,
+    global_saliency,
+    prune_layer,
+    refit_without_inputs,
+    removal_costs,
+)
 from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
 from transforms.notes import record_approximation
 
 SCOPES = ("layer", "global")
+METHODS = ("magnitude", "activity", "calibrated")
+CALIBRATED = "snn-prune{method=calibrated}"
+"""How errors of the calibrated method name the pass."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -57,16 +69,21 @@ SCOPES = ("layer", "global")
 def mean_activity(value: SSAValue) -> np.ndarray | None:
     """The profiled mean per step of each element of `value` (shaped like it), or None.
 
-    Spiking neuron ops with `firing_rates` emit 0/1, so their mean is the rate. Add, scale,
-    flatten and pooling are linear and map means to means; delay and recurrent edges keep
-    them (steady state). Anything else (graph inputs, unprofiled or non-spiking neurons,
-    synapses, a cycle of such ops) has no known mean.
+    Spiking neuron ops with `firing_rates` emit 0/1, so their mean is the rate; a graph input
+    has the mean recorded in the graph's `snn.input_rates`. Add, scale, flatten and pooling
+    are linear and map means to means; delay and recurrent edges keep them (steady state).
+    Anything else (unprofiled inputs, unprofiled or non-spiking neurons, synapses, a cycle of
+    such ops) has no known mean.
     """
     return _mean(value, set())
 
 
 def _mean(value: SSAValue, visiting: set[SSAValue]) -> np.ndarray | None:
-    if isinstance(value, BlockArgument) or value in visiting:
+    if isinstance(value, BlockArgument):
+        graph = value.owner.parent_op() if value.owner is not None else None
+        rates = graph_input_rates(graph) if isinstance(graph, GraphOp) else None
+        return rates[value.index].astype(np.float64) if rates is not None else None
+    if value in visiting:
         return None
     op = value.owner
     assert isinstance(op, Operation)
@@ -231,6 +248,23 @@ def global_cut(
         cuts[op] = (cut, ties)
         remaining -= ties
     return cuts
+
+
+@dataclass(frozen=True)
+class NMSelection(Selection):
+    """In each row, at least `m - n` of every `m` consecutive fan-in weights (the least
+    salient; more where the group already has more zeros): at most `n` nonzero remain."""
+
+    n: int
+    m: int
+
+    def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
+        rows = key.reshape(key.shape[0], -1, self.m)
+        order = np.argsort(rows, axis=2, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(self.m)[None, None, :], axis=2)
+        zeros = (rows < 0).sum(axis=2, keepdims=True)
+        return (ranks < np.maximum(zeros, self.m - self.n)).reshape(key.shape)
 
 
 @dataclass
@@ -432,10 +466,15 @@ class RemoveIndices(RewritePattern):
 
     With `activity_aware`, each consumer first absorbs the mean current of the removed
     indices' column blocks into its bias, as unstructured pruning does for single weights.
+    With `refit` (calibrated), each consumer's other weights and bias are refit by least
+    squares on its input moment to keep its current (which absorbs the removed indices' mean
+    contribution and what correlated inputs can carry of the rest).
     """
 
     plans: dict[GraphOp, dict[tuple[int, int], np.ndarray]]
     activity_aware: bool
+    refit: ErrorLog | None = None
+    damping: float = 0.0
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
@@ -445,7 +484,22 @@ class RemoveIndices(RewritePattern):
             if self.activity_aware:
                 self._fold_removed(space, keep, rewriter)
                 space = space_of(list(op.block.ops)[position].results[result])
+            if self.refit is not None:
+                self._refit_consumers(space, keep, rewriter)
+                space = space_of(list(op.block.ops)[position].results[result])
             narrow(space, keep, rewriter)
+
+    def _refit_consumers(
+        self, space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter
+    ) -> None:
+        assert self.refit is not None
+        gone = np.setdiff1d(np.arange(space.size), keep)
+        for op in list(space.consumers):
+            layer = Layer.of(op, CALIBRATED)
+            if layer is None:
+                continue
+            errors = self.refit.of(op)
+            rewriter.replace(op, refit_without_inputs(layer, gone, self.damping, errors))
 
     @staticmethod
     def _fold_removed(space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter) -> None:
@@ -460,6 +514,48 @@ class RemoveIndices(RewritePattern):
             rewriter.replace(op, weights.pruned(mask))
 
 
+@dataclass
+class CalibratedPruneWeights(RewritePattern):
+    """Prunes a synapse op by layer-wise reconstruction (`transforms.calibrated.prune_layer`):
+    `counts[op]` zero weights, or N:M when `n_m` is given."""
+
+    counts: dict[Operation, int]
+    n_m: tuple[int, int] | None
+    damping: float
+    log: ErrorLog
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if self.n_m is None and op not in self.counts:
+            return
+        layer = Layer.of(op, CALIBRATED)
+        if layer is None:
+            return
+        new = prune_layer(layer, self.counts.get(op), self.n_m, self.damping, self.log.of(op))
+        if new is not None:
+            rewriter.replace(op, new)
+
+
+def fan_in(op: Operation) -> int:
+    """Weights per output index of a synapse op (per group for a convolution)."""
+    trait = synapse_of(op)
+    assert trait is not None
+    blocks = trait.blocks(op)
+    return int(blocks.shape[1] * blocks.shape[2])
+
+
+def parse_n_m(text: str, where: str) -> tuple[int, int] | None:
+    """`"N:M"` as (N, M) with 1 <= N < M; None for an empty string."""
+    if not text:
+        return None
+    n, colon, m = text.partition(":")
+    if colon and n.strip().isdigit() and m.strip().isdigit() and 1 <= int(n) < int(m):
+        return int(n), int(m)
+    raise PassFailedException(
+        f"{where}: n_m must be 'N:M' with integers 1 <= N < M (at most N nonzero weights in "
+        f"every M consecutive inputs), got '{text}'"
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # The pass
 # --------------------------------------------------------------------------------------------
@@ -467,8 +563,9 @@ class RemoveIndices(RewritePattern):
 
 @dataclass(frozen=True)
 class PrunePass(ModulePass):
-    """Prunes synapse weights by magnitude or to a target sparsity. Contract: approximate
-    (changes behaviour by design; what it reached is recorded on the graph).
+    """Prunes synapse weights by magnitude, by activity, or by calibrated layer-wise
+    reconstruction. Contract: approximate (changes behaviour by design; what it reached is
+    recorded on the graph).
 
     Command line (xDSL 0.74 pass options: space-separated `key=value` inside braces, `-` and
     `_` interchangeable in keys; a float needs a `.`, e.g. `1.0` or `1.0e-3`, never `1` or
@@ -478,23 +575,31 @@ class PrunePass(ModulePass):
         xdsl-opt net.mlir -p 'snn-prune{threshold=0.05}'
         xdsl-opt net.mlir -p 'snn-prune{sparsity=0.5 scope="layer" activity_aware=true}'
         xdsl-opt net.mlir -p 'snn-prune{sparsity=0.3 structured=true}'
+        xdsl-opt profiled.mlir -p 'snn-prune{method=calibrated sparsity=0.8 scope=global}'
+        xdsl-opt profiled.mlir -p 'snn-prune{method=calibrated n_m="2:4"}'
 
     Options:
       * `threshold` (> 0): prune weights whose saliency is at or below it; or
-      * `sparsity` in [0, 1): the fraction of weights that should be zero afterwards. Exactly
-        one of the two must be given. Each op keeps its existing zeros, which count first.
+      * `sparsity` in [0, 1): the fraction of weights that should be zero afterwards; or
+      * `n_m` (`"N:M"`, 1 <= N < M): at most N nonzero weights in every M consecutive
+        weights of each output index's fan-in (M must divide the fan-in of every synapse op;
+        a convolution's fan-in is `C_in/groups * kernel`, ordered like its weight). Exactly
+        one of the three must be given. Each op keeps its existing zeros, which count first.
+      * `method`: `magnitude` (default: saliency `|w|`), `activity` (the same as
+        `activity_aware=true`) or `calibrated` (below).
       * `scope`: `layer` (each synapse op reaches `sparsity` on its own: exactly
         `round(sparsity * size)` zeros, or more if it already had more) or `global` (one
         saliency cut over all synapse weights of the graph, ties at the cut shared out in
         op order, so exactly `round(sparsity * total)` zeros). Ignored with `threshold`.
       * `activity_aware`: saliency `|w| * m_j` with `m_j` the profiled mean of the input
-        element (spiking neurons' `firing_rates`, see `mean_activity`); the pruned weights'
-        mean current `sum_j w_ij m_j` is added to output `i`'s bias (linear becomes affine).
-        Convolutions use each input channel's mean over all positions: at borders, where a
-        pruned tap reads zero padding, the folded bias over-compensates. A synapse whose
-        input has no profiled rates falls back to `|w|` (as if its inputs fired at every
-        step) without folding, counted in the note as `unprofiled`; a graph where no
-        synapse has a profiled input is an error.
+        element (spiking neurons' `firing_rates`, the graph's `snn.input_rates` for graph
+        inputs, see `mean_activity`); the pruned weights' mean current `sum_j w_ij m_j` is
+        added to output `i`'s bias (linear becomes affine). Convolutions use each input
+        channel's mean over all positions: at borders, where a pruned tap reads zero padding,
+        the folded bias over-compensates. With `scope=layer`, a synapse whose input has no
+        profiled mean falls back to `|w|` (as if its inputs fired at every step) without
+        folding, counted in the note as `unprofiled`; a global ranking or a threshold never
+        mixes `|w|` with `|w| * m`, so there every synapse input must be profiled.
       * `structured`: remove whole output indices (neurons, channels) of synapse ops instead
         of single weights, least L2 norm of incoming weight rows first (times the index's
         firing rate with `activity_aware`, where the removed indices' mean current is folded
@@ -504,11 +609,35 @@ class PrunePass(ModulePass):
         each space removes indices until its producers' weights reach `sparsity` (zeros plus
         removed rows); `global`: one ranking over all spaces until the graph's weights reach
         it (removed rows and columns count); `threshold`: norms at or below it.
+      * `damping` (> 0, default 0.01): calibrated only; the fraction of the mean diagonal of
+        each input moment added to its diagonal before it is inverted.
+
+    Calibrated (`method=calibrated`, needs `sparsity` or `n_m`; reads each synapse op's
+    profiled `input_moment`, see `snn_dialect.calibration`, and fails naming the op and what
+    to run when one is missing): layer-wise reconstruction as in OBS / SparseGPT. For each
+    op (each group of a grouped convolution), the weights of every output index and its bias
+    (the weight of a constant input) form a row; the weights to remove are chosen by the OBS
+    saliency `w_ij^2 / [H^-1]_jj` and the remaining weights of the row are updated to keep the
+    row's synaptic current on the calibration data, `||(W - W') [x; 1]||^2` with `H` the input
+    moment (SparseGPT's column blocks on all rows at once; small layers then get an exact
+    least-squares refit of each row on its mask). The bias is refit too: a linear op becomes
+    affine. `scope=layer`: every op reaches `sparsity`. `scope=global`: one cut over the OBS
+    saliency of every weight divided by its op's mean squared current per output index (the
+    share of an output's current its removal costs), which gives each op its own sparsity;
+    each op is then pruned by SparseGPT to that count. `structured=true`: whole indices of a
+    space go, ranked by what removing their column blocks costs the consumers (the OBS group
+    cost `tr(W_D [H^-1]_DD^-1 W_D^T)` relative to each consumer's current energy, summed over
+    consumers), selected as above; each consumer's remaining weights and bias are refit by
+    least squares, which absorbs the removed indices' mean contribution. A second run at the
+    sparsity reached removes nothing and changes nothing.
 
     Note appended to the graph when it changed (`snn.approximations`): `sparsity` reached
     over all synapse weights (structured: the fraction of the weights before the pass that
     are now zero or gone), `pruned` nonzero weights removed, the `threshold` or the `scope` and
-    `target`, and `unprofiled` / `neurons_removed` where they apply.
+    `target` (or `n_m`), `method`, and `unprofiled` / `neurons_removed` where they apply;
+    calibrated: `current_error` (root of the summed squared current change over the summed
+    squared current of the changed ops, on the calibration moments) and
+    `max_layer_current_error` (the same for the worst op).
     """
 
     name = "snn-prune"
@@ -518,17 +647,39 @@ class PrunePass(ModulePass):
     scope: str = "layer"
     activity_aware: bool = False
     structured: bool = False
+    method: str = "magnitude"
+    n_m: str = ""
+    damping: float = 0.01
 
-    def check_options(self) -> None:
-        """Raise `PassFailedException` on an inconsistent set of options."""
+    @property
+    def activity(self) -> bool:
+        return self.activity_aware or self.method == "activity"
+
+    @property
+    def calibrated(self) -> bool:
+        return self.method == "calibrated"
+
+    def check_options(self) -> tuple[int, int] | None:
+        """Raise `PassFailedException` on an inconsistent set of options; the N:M pair."""
+        name = CALIBRATED if self.calibrated else self.name
+        n_m = parse_n_m(self.n_m, name)
         by_threshold = self.threshold > 0
         by_sparsity = self.sparsity >= 0
+        if self.method not in METHODS:
+            raise PassFailedException(
+                f"{self.name}: method must be one of {', '.join(METHODS)}, got '{self.method}'"
+            )
+        if self.activity_aware and self.method == "calibrated":
+            raise PassFailedException(
+                f"{self.name}: activity_aware=true and method=calibrated exclude each other"
+            )
         if math.isnan(self.threshold) or self.threshold < 0:
             raise PassFailedException(f"{self.name}: threshold must be > 0, got {self.threshold}")
-        if by_threshold == by_sparsity:
+        if by_threshold + by_sparsity + (n_m is not None) != 1:
             raise PassFailedException(
-                f"{self.name}: give exactly one of threshold (> 0) and sparsity (in [0, 1)), "
-                f"got threshold={self.threshold} sparsity={self.sparsity}"
+                f"{self.name}: give exactly one of threshold (> 0), sparsity (in [0, 1)) and "
+                f"n_m, got threshold={self.threshold} sparsity={self.sparsity}"
+                + (f" n_m={self.n_m}" if self.n_m else "")
             )
         if by_sparsity and not self.sparsity < 1:
             raise PassFailedException(
@@ -538,17 +689,29 @@ class PrunePass(ModulePass):
             raise PassFailedException(
                 f"{self.name}: scope must be 'layer' or 'global', got '{self.scope}'"
             )
+        if n_m is not None and self.structured:
+            raise PassFailedException(f"{name}: n_m and structured=true exclude each other")
+        if self.calibrated and by_threshold:
+            raise PassFailedException(f"{name}: needs sparsity or n_m, not threshold")
+        if self.calibrated and not (math.isfinite(self.damping) and self.damping > 0):
+            raise PassFailedException(f"{name}: damping must be > 0, got {self.damping}")
+        return n_m
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        self.check_options()
+        n_m = self.check_options()
         graphs = [g for g in op.walk() if isinstance(g, GraphOp)]
+        if n_m is not None:
+            self._check_n_m(graphs, n_m)
         unprofiled = {g: self._unprofiled(g) for g in graphs}
         before = {g: graph_stats(g) for g in graphs}
-        if self.structured:
+        log = ErrorLog()
+        if self.calibrated:
+            pattern = self._calibrated_pattern(graphs, before, n_m, log)
+        elif self.structured:
             threshold = self.threshold if self.threshold > 0 else None
             plans = {
                 g: plan_removals(
-                    space_candidates(g, self.activity_aware),
+                    space_candidates(g, self.activity),
                     before[g],
                     threshold,
                     self.sparsity,
@@ -556,26 +719,93 @@ class PrunePass(ModulePass):
                 )
                 for g in graphs
             }
-            pattern: RewritePattern = RemoveIndices(plans, self.activity_aware)
+            pattern = RemoveIndices(plans, self.activity)
         else:
-            pattern = PruneWeights(self._selection(graphs), self.activity_aware)
+            selection = NMSelection(*n_m) if n_m is not None else self._selection(graphs)
+            pattern = PruneWeights(selection, self.activity)
         PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
         for graph in graphs:
-            self._record(graph, before[graph], unprofiled[graph])
+            self._record(graph, before[graph], unprofiled[graph], log)
+
+    def _check_n_m(self, graphs: list[GraphOp], n_m: tuple[int, int]) -> None:
+        name = CALIBRATED if self.calibrated else self.name
+        for graph in graphs:
+            for o in graph.block.ops:
+                if synapse_of(o) is not None and fan_in(o) % n_m[1]:
+                    label = f" %{o.results[0].name_hint}" if o.results[0].name_hint else ""
+                    raise PassFailedException(
+                        f"{name}: n_m={n_m[0]}:{n_m[1]} needs M to divide the fan-in, but "
+                        f"{o.name}{label} has fan-in {fan_in(o)}"
+                    )
+
+    def _calibrated_pattern(
+        self,
+        graphs: list[GraphOp],
+        before: dict[GraphOp, GraphStats],
+        n_m: tuple[int, int] | None,
+        log: ErrorLog,
+    ) -> RewritePattern:
+        if self.structured:
+            plans = {
+                g: plan_removals(
+                    self._calibrated_candidates(g), before[g], None, self.sparsity, self.scope
+                )
+                for g in graphs
+            }
+            return RemoveIndices(plans, False, log, self.damping)
+        layers = {
+            g: [la for o in g.block.ops if (la := Layer.of(o, CALIBRATED)) is not None]
+            for g in graphs
+        }
+        counts: dict[Operation, int] = {}
+        if n_m is None:
+            for graph in graphs:
+                if self.scope == "layer":
+                    counts |= {la.op: round(self.sparsity * la.size) for la in layers[graph]}
+                    continue
+                keys = {la.op: global_saliency(la, self.damping) for la in layers[graph]}
+                if not keys:
+                    continue
+                cuts = global_cut(keys, self.sparsity)
+                for o, key in keys.items():
+                    cut, ties = cuts.get(o, (-np.inf, 0))
+                    counts[o] = int(np.count_nonzero(key < cut)) + ties
+        return CalibratedPruneWeights(counts, n_m, self.damping, log)
+
+    def _calibrated_candidates(self, graph: GraphOp) -> list[SpaceCandidate]:
+        candidates = space_candidates(graph, False)
+        for c in candidates:
+            score = np.zeros(c.size)
+            for o in c.consumers:
+                layer = Layer.of(o, CALIBRATED)
+                if layer is not None:
+                    score += removal_costs(layer, self.damping)
+            c.score = score
+        return candidates
 
     def _unprofiled(self, graph: GraphOp) -> int:
-        """Synapse ops whose input has no profiled mean (0 unless `activity_aware`)."""
-        if not self.activity_aware:
+        """Synapse ops whose input has no profiled mean (0 unless activity-aware)."""
+        if not self.activity:
             return 0
         synapses = [o for o in graph.block.ops if synapse_of(o) is not None]
-        missing = sum(mean_activity(o.operands[0]) is None for o in synapses)
-        if synapses and missing == len(synapses):
+        missing = [o for o in synapses if mean_activity(o.operands[0]) is None]
+        if synapses and len(missing) == len(synapses):
             raise PassFailedException(
                 f"{self.name}: activity_aware needs profiled firing_rates, but no synapse op "
-                f"of @{graph.sym_name.data} reads a profiled spiking neuron op (profile the "
-                "graph first)"
+                f"of @{graph.sym_name.data} reads a profiled spiking neuron op or graph input "
+                "(profile the graph first)"
             )
-        return missing
+        if missing and (self.threshold > 0 or self.scope == "global"):
+            first = missing[0]
+            label = f" %{first.results[0].name_hint}" if first.results[0].name_hint else ""
+            how = "a threshold" if self.threshold > 0 else "a global ranking"
+            raise PassFailedException(
+                f"{self.name}: activity-aware saliency with {how} needs the profiled mean of "
+                f"every synapse input, but {first.name}{label} of @{graph.sym_name.data} reads "
+                "an unprofiled value (profile the graph with `snn-opt profile`, or use "
+                "scope=layer)"
+            )
+        return len(missing)
 
     def _selection(self, graphs: list[GraphOp]) -> Selection:
         if self.threshold > 0:
@@ -586,14 +816,14 @@ class PrunePass(ModulePass):
         for graph in graphs:
             keys: dict[Operation, np.ndarray] = {}
             for o in graph.block.ops:
-                weights = SynapseWeights.of(o, self.activity_aware)
+                weights = SynapseWeights.of(o, self.activity)
                 if weights is not None and weights.blocks.size:
                     keys[o] = weights.saliency()
             if keys:
                 cuts |= global_cut(keys, self.sparsity)
         return GlobalCut(cuts)
 
-    def _record(self, graph: GraphOp, before: GraphStats, unprofiled: int) -> None:
+    def _record(self, graph: GraphOp, before: GraphStats, unprofiled: int, log: ErrorLog) -> None:
         after = graph_stats(graph)
         if after == before:
             return
@@ -603,10 +833,18 @@ class PrunePass(ModulePass):
         }
         if self.threshold > 0:
             facts["threshold"] = self.threshold
+        elif self.n_m:
+            facts["n_m"] = self.n_m
         else:
             facts |= {"scope": self.scope, "target": self.sparsity}
-        if self.activity_aware:
+        if self.method != "magnitude":
+            facts["method"] = self.method
+        if self.activity:
             facts["unprofiled"] = unprofiled
         if self.structured:
             facts["neurons_removed"] = before.neurons - after.neurons
+        errors = log.graphs.get(graph)
+        if errors is not None:
+            facts["current_error"] = errors.relative
+            facts["max_layer_current_error"] = errors.worst
         record_approximation(graph, self.name, **facts)

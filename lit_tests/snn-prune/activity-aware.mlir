@@ -3,9 +3,10 @@
 
 // Saliency |w| * rate of the presynaptic neuron: [[0.1, 0, 0.25], [0.15, 0, 0.5]]. The pruned
 // weights' mean current (0.2*0.5 - 4*0 = 0.1 and -0.3*0.5 + 0.1*0 = -0.15) moves into the
-// bias, so the linear op becomes affine. The first layer reads the graph input, which has no
-// profile: it is ranked by |w| alone, without folding, and counted as `unprofiled`.
-snn.graph @fold_into_bias(%x: tensor<2xf32>) -> tensor<2xf32> attributes {dt = 1.0 : f64} {
+// bias, so the linear op becomes affine. The first layer reads the graph input, whose profiled
+// rates [0.5, 0.1] give saliency [[0.5, 0.015], [1.5, 0.4], [2.5, 0.6]]: the weight 0.15 goes
+// and its mean current 0.015 moves into the bias.
+snn.graph @fold_into_bias(%x: tensor<2xf32>) -> tensor<2xf32> attributes {dt = 1.0 : f64, snn.input_rates = [dense<[0.5, 0.1]> : tensor<2xf32>]} {
   %h = snn.linear %x {weight = dense<[[1.0, 0.15], [3.0, 4.0], [5.0, 6.0]]> : tensor<3x2xf32>} : tensor<2xf32> -> tensor<3xf32>
   %s = snn.if %h {r = dense<1.0> : tensor<3xf32>, v_threshold = dense<1.0> : tensor<3xf32>, v_reset = dense<0.0> : tensor<3xf32>, firing_rates = dense<[0.5, 0.0, 0.25]> : tensor<3xf32>} : tensor<3xf32> -> tensor<3xf32>
   %y = snn.linear %s {weight = dense<[[0.2, -4.0, 1.0], [-0.3, 0.1, 2.0]]> : tensor<2x3xf32>} : tensor<3xf32> -> tensor<2xf32>
@@ -13,8 +14,8 @@ snn.graph @fold_into_bias(%x: tensor<2xf32>) -> tensor<2xf32> attributes {dt = 1
 }
 
 // CHECK-LABEL: snn.graph @fold_into_bias
-// CHECK-SAME:    snn.approximations = [{pass = "snn-prune", sparsity = 0.41666666666666663 : f64, pruned = 5 : i64, threshold = 2.000000e-01 : f64, unprofiled = 1 : i64}]
-// CHECK-NEXT:    %h = snn.linear %x {weight = dense<{{\[\[}}1.000000e+00, 0.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>}
+// CHECK-SAME:    snn.approximations = [{pass = "snn-prune", sparsity = 0.41666666666666663 : f64, pruned = 5 : i64, threshold = 2.000000e-01 : f64, unprofiled = 0 : i64}]
+// CHECK-NEXT:    %h = snn.affine %x {weight = dense<{{\[\[}}1.000000e+00, 0.000000e+00], [3.000000e+00, 4.000000e+00], [5.000000e+00, 6.000000e+00]]> : tensor<3x2xf32>, bias = dense<[0.0150000006, 0.000000e+00, 0.000000e+00]> : tensor<3xf32>}
 // CHECK-NEXT:    %s = snn.if %h
 // CHECK-NEXT:    %y = snn.affine %s {weight = dense<{{\[\[}}0.000000e+00, 0.000000e+00, 1.000000e+00], [0.000000e+00, 0.000000e+00, 2.000000e+00]]> : tensor<2x3xf32>, bias = dense<[1.000000e-01, -1.500000e-01]> : tensor<2xf32>}
 // CHECK-NEXT:    snn.output %y : tensor<2xf32>

@@ -1,0 +1,233 @@
+"""Layer-wise reconstruction on calibration moments: OBS saliency, SparseGPT pruning, GPTQ
+rounding and exact least-squares refits of weight rows.
+
+A layer is a matrix `W` of rows `[w, b]` (weights of one output index and its bias as the
+weight of a constant input, which is the last column) and the moment `H = E[x x^T]` of its
+extended fan-in vector `x = [inputs; 1]` (see `snn_dialect.calibration`). The error of a new
+matrix `W'` is the mean squared synaptic current change on the calibration data,
+`tr((W - W') H (W - W')^T)`. Everything works on all rows at once (column blocks of
+SparseGPT / GPTQ), in float32 BLAS after a float64 factorisation of the damped `H`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg import lapack
+
+BLOCK = 128
+"""Columns processed together by SparseGPT and GPTQ."""
+
+EXACT_REFIT_FLOPS = 4e9
+"""Largest `rows * F^3` for which pruned rows get an exact least-squares refit."""
+
+
+def damped(moment: np.ndarray, damping: float) -> np.ndarray:
+    """`moment` (float64) plus `damping` times the mean diagonal of its input part on the
+    diagonal (an input that never varied gets that much curvature, not zero)."""
+    h = np.array(moment, dtype=np.float64)
+    diagonal = np.diagonal(h)[:-1]
+    scale = float(diagonal.mean()) if diagonal.size else 0.0
+    h[np.diag_indices_from(h)] += damping * (scale if scale > 0 else 1.0)
+    return h
+
+
+def inverse_cholesky(h: np.ndarray) -> np.ndarray:
+    """Upper triangular `U` with `U^T U = h^-1` for a positive definite `h` (float64).
+
+    With `J` the reversal permutation, `J h J = M M^T` (lower `M`) gives
+    `h^-1 = (J M^-1 J)^T (J M^-1 J)`, and `J M^-1 J` is upper triangular: one Cholesky
+    factorisation and one triangular inverse, no full inverse."""
+    flipped = np.ascontiguousarray(h[::-1, ::-1])
+    lower, info = lapack.dpotrf(flipped, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("moment is not positive definite after damping")
+    inverse, info = lapack.dtrtri(lower, lower=1)
+    if info != 0:
+        raise np.linalg.LinAlgError("singular Cholesky factor")
+    return np.ascontiguousarray(np.tril(inverse)[::-1, ::-1])
+
+
+def current_error(delta: np.ndarray, moment: np.ndarray) -> float:
+    """`tr(delta H delta^T)`: mean squared current change (summed over rows)."""
+    d = delta.astype(np.float64)
+    return float(np.einsum("ij,ij->", d @ np.asarray(moment, np.float64), d))
+
+
+def obs_saliency(rows: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """`w_ij^2 / [H^-1]_jj` for every weight (the current error of removing it alone with the
+    other weights of its row refit), float64 `[rows, F]` without the bias column."""
+    inverse_diagonal = np.einsum("ij,ij->j", u, u)[:-1]
+    return rows[:, :-1].astype(np.float64) ** 2 / inverse_diagonal
+
+
+Selector = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+"""(block weights `[rows, b]`, curvature `diag(U)` of the block `[b]`, first column) -> mask
+of the weights of the block to remove."""
+
+
+def sparsegpt(rows: np.ndarray, u: np.ndarray, select: Selector, block: int = BLOCK) -> np.ndarray:
+    """SparseGPT: walk the columns in blocks; in each block pick the weights to remove with
+    `select` (on the weights as updated so far), zero them one column at a time, and push each
+    removal's optimal compensation into the columns not yet visited (the bias column is last
+    and never removed). Returns the new rows (float32)."""
+    w = np.array(rows, dtype=np.float32)
+    u32 = u.astype(np.float32)
+    n_columns = w.shape[1]
+    prunable = n_columns - 1
+    for start in range(0, n_columns, block):
+        end = min(start + block, n_columns)
+        w1 = w[:, start:end].copy()
+        u1 = u32[start:end, start:end]
+        diagonal = np.diagonal(u1).copy()
+        width = min(end, prunable) - start
+        mask = np.zeros(w1.shape, dtype=bool)
+        if width > 0:
+            mask[:, :width] = select(w1[:, :width], diagonal[:width], start)
+        errors = np.zeros_like(w1)
+        for i in range(width):
+            column = mask[:, i]
+            if not column.any():
+                continue
+            err = np.where(column, w1[:, i], np.float32(0)) / diagonal[i]
+            w1[:, i:] -= np.outer(err, u1[i, i:])
+            w1[column, i] = 0.0
+            errors[:, i] = err
+        w[:, start:end] = w1
+        if end < n_columns and width > 0:
+            w[:, end:] -= errors @ u32[start:end, end:]
+    return w
+
+
+def gptq(
+    rows: np.ndarray, u: np.ndarray, quantize: Callable[[np.ndarray, int], np.ndarray]
+) -> np.ndarray:
+    """GPTQ: round the columns in order with `quantize(column values, column index)`, pushing
+    each column's rounding error into the columns not yet rounded; the bias column is last and
+    is rounded too. Returns the new rows (float64, every column as `quantize` returned it)."""
+    w = np.array(rows, dtype=np.float64)
+    n_columns = w.shape[1]
+    for start in range(0, n_columns, BLOCK):
+        end = min(start + BLOCK, n_columns)
+        w1 = w[:, start:end].copy()
+        u1 = u[start:end, start:end]
+        errors = np.zeros_like(w1)
+        for i in range(end - start):
+            q = quantize(w1[:, i], start + i)
+            err = (w1[:, i] - q) / u1[i, i]
+            w1[:, i:] -= np.outer(err, u1[i, i:])
+            w1[:, i] = q
+            errors[:, i] = err
+        w[:, start:end] = w1
+        if end < n_columns:
+            w[:, end:] -= errors @ u[start:end, end:]
+    return w
+
+
+def refit(rows: np.ndarray, h: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """Per row, the weights with `removed` (`[rows, F]`, no bias column) forced to zero and the
+    others (bias included) chosen to minimise the row's current error on `h` exactly: the
+    least-squares solution `w_K = h_KK^-1 h_K: w` on the kept set `K` of the row. Float64."""
+    w = rows.astype(np.float64)
+    n, size = w.shape
+    keep = np.ones((n, size), dtype=bool)
+    keep[:, :-1] = ~removed
+    target = (w @ h) * keep  # h_K: w (h symmetric)
+    out = np.zeros_like(w)
+    piece = max(1, int(2**27 // max(size * size * 8, 1)))
+    for s in range(0, n, piece):
+        k = keep[s : s + piece]
+        # the kept block of h, identity on the removed entries
+        system = h[None] * (k[:, :, None] & k[:, None, :])
+        diag = np.arange(size)
+        system[:, diag, diag] += ~k
+        out[s : s + piece] = np.linalg.solve(system, target[s : s + piece, :, None])[:, :, 0]
+    out[:, :-1][removed] = 0.0
+    return out
+
+
+def refit_shared(rows: np.ndarray, h: np.ndarray, removed: np.ndarray) -> np.ndarray:
+    """`refit` when every row loses the same columns (`removed`: `[F]`): one solve with all
+    rows as right-hand sides. Float64."""
+    w = rows.astype(np.float64)
+    keep = np.append(~removed, True)
+    kept = np.flatnonzero(keep)
+    out = np.zeros_like(w)
+    if kept.size:
+        system = h[np.ix_(kept, kept)]
+        out[:, kept] = np.linalg.solve(system, (w @ h[:, kept]).T).T
+    return out
+
+
+def exact_refit_affordable(n_rows: int, size: int) -> bool:
+    return n_rows * float(size) ** 3 <= EXACT_REFIT_FLOPS
+
+
+@dataclass(frozen=True)
+class Quota:
+    """How many weights of a group of columns to remove: `count` over the whole layer,
+    `per_group` of every `group` consecutive columns (N:M) when `group > 0`."""
+
+    count: int = 0
+    group: int = 0
+    per_group: int = 0
+
+
+def _smallest(key: np.ndarray, count: int) -> np.ndarray:
+    """Mask of the `count` smallest entries of `key` (ties by position)."""
+    mask = np.zeros(key.size, dtype=bool)
+    if count > 0:
+        mask[np.argsort(key.reshape(-1), kind="stable")[:count]] = True
+    return mask.reshape(key.shape)
+
+
+def block_selector(rows: np.ndarray, quota: Quota) -> Selector:
+    """A `Selector` removing, in each block, existing zeros first and then the smallest OBS
+    saliency `w^2 / U_jj^2`.
+
+    Unstructured (`quota.count`): each block removes its own zeros plus a share of the
+    weights still to go, proportional to its nonzero weights (cumulative rounding, so that
+    exactly `max(count, zeros)` weights go in all). N:M: in each row, each group of `group`
+    columns loses at least `per_group` weights (more when it already has more zeros)."""
+    zeros = rows[:, :-1] == 0
+    if quota.group:
+        return _n_m_selector(quota)
+    per_column_nonzero = (~zeros).sum(axis=0)
+    total_zero = int(zeros.sum())
+    extra = max(quota.count - total_zero, 0)
+    nonzero_before = np.concatenate([[0], np.cumsum(per_column_nonzero)])
+    total_nonzero = int(nonzero_before[-1])
+
+    def select(w1: np.ndarray, diagonal: np.ndarray, start: int) -> np.ndarray:
+        end = start + w1.shape[1]
+        if total_nonzero:
+            share = round(extra * nonzero_before[end] / total_nonzero) - round(
+                extra * nonzero_before[start] / total_nonzero
+            )
+        else:
+            share = 0
+        block_zeros = zeros[:, start:end]
+        key = (w1.astype(np.float64) / diagonal) ** 2
+        key[block_zeros] = -1.0
+        return _smallest(key, int(block_zeros.sum()) + share)
+
+    return select
+
+
+def _n_m_selector(quota: Quota) -> Selector:
+    m, drop = quota.group, quota.per_group
+
+    def select(w1: np.ndarray, diagonal: np.ndarray, start: int) -> np.ndarray:
+        key = (w1.astype(np.float64) / diagonal) ** 2
+        key[w1 == 0] = -1.0
+        n, width = key.shape
+        groups = key.reshape(n, width // m, m)
+        order = np.argsort(groups, axis=2, kind="stable")
+        ranks = np.empty_like(order)
+        np.put_along_axis(ranks, order, np.arange(m)[None, None, :], axis=2)
+        zeros = (groups == -1.0).sum(axis=2, keepdims=True)
+        return (ranks < np.maximum(zeros, drop)).reshape(n, width)
+
+    return select
