@@ -319,16 +319,13 @@ def _map_xylo(network: Network, chip: Chip, report: FitReport) -> None:
     report.cores.append(core)
 
     _over(report, chip, "input_channels", network.input_channels, f"{graph} inputs")
-    biggest = max(hidden, key=lambda p: p.size, default=None)
     _over(
         report,
         chip,
         "hidden_neurons",
         n_hidden,
         f"{graph} hidden neurons ({hidden_labels})",
-        _neuron_fix(
-            n_hidden - int(chip.value("hidden_neurons") or 0), biggest.size if biggest else 0
-        ),
+        _neuron_fix(n_hidden - int(chip.value("hidden_neurons") or 0), n_hidden),
     )
     _over(
         report,
