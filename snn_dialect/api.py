@@ -259,10 +259,12 @@ def run_passes(
     passes: str | Sequence[str | ModulePass] | None = None,
     on_pass: Callable[[PassResult], None] | None = None,
     inputs: np.ndarray | Sequence[np.ndarray] | None = None,
+    metrics: bool = True,
 ) -> OptimizationReport:
-    """Apply `passes` to `module` in place and report what each changed. Workload metrics
-    come from the module's profile (no simulation) and the graph `inputs` it was profiled
-    on, if given (see `snn_dialect.metrics.workload`)."""
+    """Apply `passes` to `module` in place and report what each changed. The cost metrics
+    (`metrics=False`: left empty) take their workload figures from the module's profile, never
+    from a simulation, and from the graph `inputs` it was profiled on, if given (see
+    `snn_dialect.metrics.workload`)."""
     from transforms.notes import approximation_notes
     from transforms.optimize import OptimizePass
 
@@ -275,7 +277,7 @@ def run_passes(
     activity = profile_activity(graphs[0], inputs) if len(graphs) == 1 else None
 
     def measure() -> ModuleMetrics:
-        return module_metrics(module, activity)
+        return module_metrics(module, activity) if metrics else ModuleMetrics()
 
     report = OptimizationReport(before=graph_stats(module), metrics_before=measure())
     # statistics of the module as it is now (passes alone change it)

@@ -27,40 +27,35 @@ class ChipEnergy:
         return self.pj_per_synaptic_op is not None and self.pj_per_neuron_update is not None
 
 
+NOT_FOUND = (
+    "unpublished: no public energy per synaptic operation and per neuron update was found "
+    "for this chip (its vendor publishes whole-application power)"
+)
+
 CHIPS: dict[str, ChipEnergy] = {
     "loihi": ChipEnergy(
         "Loihi",
         23.6,
         52.0,
         "Davies et al., 'Loihi: A Neuromorphic Manycore Processor with On-Chip Learning', "
-        "IEEE Micro 38(1), 2018, Table 2: synaptic spike operation 23.6 pJ, active neuron "
-        "update 52 pJ (14 nm, 0.75 V)",
+        "IEEE Micro 38(1), 2018: synaptic spike operation 23.6 pJ, active neuron update "
+        "52 pJ (14 nm, 0.75 V)",
     ),
-    "loihi2": ChipEnergy(
-        "Loihi 2", None, None, "unpublished: Intel publishes no per-operation energies"
-    ),
+    "loihi2": ChipEnergy("Loihi 2", None, None, NOT_FOUND),
     "spinnaker2": ChipEnergy(
         "SpiNNaker2",
         None,
         None,
-        "unpublished: no per-synaptic-operation / per-neuron-update energy for the "
-        "production chip (its energy depends on the software neuron model)",
+        "unpublished: no public per-operation figure was found; neurons and synapses run as "
+        "software on its ARM cores, so the energy depends on the neuron model's code",
     ),
-    "xylo": ChipEnergy(
-        "Xylo",
-        None,
-        None,
-        "unpublished: SynSense publishes the power of whole applications, not energies "
-        "per operation",
-    ),
-    "speck": ChipEnergy(
-        "Speck",
-        None,
-        None,
-        "unpublished: SynSense publishes the power of whole applications, not energies "
-        "per operation",
-    ),
+    "xylo-audio2": ChipEnergy("Xylo Audio 2", None, None, NOT_FOUND),
+    "xylo-audio3": ChipEnergy("Xylo Audio 3", None, None, NOT_FOUND),
+    "xylo-imu": ChipEnergy("Xylo IMU", None, None, NOT_FOUND),
+    "speck": ChipEnergy("Speck", None, None, NOT_FOUND),
 }
+"""Per chip, keyed like the targets of `snn_dialect.targets` (plus Loihi, the first
+generation, whose figures are public)."""
 
 
 @dataclass(frozen=True)

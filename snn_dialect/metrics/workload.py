@@ -275,12 +275,27 @@ def _trace(value: SSAValue, activity: Activity) -> tuple[np.ndarray, np.ndarray]
             return None
         shape = value_shape(value)
         return inner[0].reshape(shape), inner[1].reshape(shape)
-    trait = op.get_trait(NeuronOp) if isinstance(op, Operation) else None
-    rates = op.properties.get("firing_rates") if isinstance(op, Operation) else None
+    spikes = _profiled_spikes(op, activity) if isinstance(op, Operation) else None
+    if spikes is None:
+        return None
+    return spikes, np.zeros_like(spikes)
+
+
+def _profiled_spikes(op: Operation, activity: Activity) -> np.ndarray | None:
+    """Spikes per neuron of a profiled spiking op over `activity`'s steps and samples: the
+    profile's counts (rates times its own steps and samples, rounded back to the integers
+    they were) scaled to them."""
+    trait = op.get_trait(NeuronOp)
+    rates = op.properties.get("firing_rates")
     if trait is None or not trait.spiking or not isinstance(rates, DenseIntOrFPElementsAttr):
         return None
-    spikes = to_array(rates).astype(np.float64) * activity.steps * activity.samples
-    return spikes, np.zeros_like(spikes)
+    runs = activity.steps * activity.samples
+    steps, samples = op.properties.get("profile_steps"), op.properties.get("profile_samples")
+    if isinstance(steps, IntegerAttr) and isinstance(samples, IntegerAttr):
+        profiled = steps.value.data * samples.value.data
+        counts = np.rint(to_array(rates).astype(np.float64) * profiled)
+        return counts * (runs / profiled) if profiled != runs else counts
+    return to_array(rates).astype(np.float64) * runs
 
 
 def _has_membrane(op: Operation) -> bool:
@@ -313,12 +328,8 @@ def layer_workload(op: Operation, activity: Activity | None) -> LayerWorkload:
     if activity.source == "simulation":
         spikes: float | None = activity.spikes.get(op, 0.0) / samples
     else:
-        rates = op.properties.get("firing_rates")
-        spikes = (
-            float(to_array(rates).astype(np.float64).sum()) * steps
-            if isinstance(rates, DenseIntOrFPElementsAttr)
-            else None
-        )
+        counts = _profiled_spikes(op, activity)
+        spikes = float(counts.sum()) / samples if counts is not None else None
     return LayerWorkload(
         activations=float(neurons * steps),
         spikes=spikes,
