@@ -12,9 +12,12 @@ from xdsl.ir import Operation
 from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import GraphOp
 
-NOT_PARAMETERS = frozenset({"firing_rates", "weight_scale"})
-"""Dense properties that describe a module rather than define it (profiled rates; the scale
-of integer weights, which the weights already hold)."""
+PROFILE_DATA = frozenset({"firing_rates", "input_moment"})
+"""Dense properties a profile measured (rates, calibration moments): they describe a module
+on some data, they are not part of the network."""
+NOT_PARAMETERS = PROFILE_DATA | {"weight_scale"}
+"""Dense properties that are no parameters: profile data, and the scale of integer weights,
+which the weights already hold."""
 
 
 # Counting nonzeros is the one pass over all weights; attributes are immutable, so the count of

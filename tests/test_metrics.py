@@ -208,3 +208,14 @@ def test_reports_never_simulate(monkeypatch: pytest.MonkeyPatch) -> None:
     report = run_passes(module, "snn-optimize{spike_inputs=true},snn-prune{sparsity=0.5}", inputs=x)
     assert report.metrics_after.synaptic_ops is not None
     assert len(report.pass_results) >= 4
+
+
+def test_profile_data_is_neither_parameter_nor_footprint() -> None:
+    module = import_nir(DATA / "braille_noDelay_bias_zero.nir")
+    before = module_metrics(module)
+    x = (np.random.default_rng(3).random((10, 2, 12)) < 0.3).astype(np.float32)
+    annotate_firing_rates(module, x)  # rates and calibration moments
+    after = module_metrics(module)
+    assert after.parameters == before.parameters == 2564
+    assert after.footprint_bytes == before.footprint_bytes
+    assert after.sparse_footprint_bytes == before.sparse_footprint_bytes

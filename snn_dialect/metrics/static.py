@@ -4,9 +4,10 @@ Definitions (NeuroBench 2.3, `neurobench/metrics/static/`), read on the IR inste
 module:
 
 * `parameters` is `parameter_count.py`'s `numel` of every parameter, here every weight, bias
-  and neuron-parameter element (not the profiled `firing_rates`, nor `weight_scale`, which
-  the integer weights already hold). `nonzero_parameters` counts those that are not zero
-  (-0.0 is zero): the figure a pruned network shrinks in.
+  and neuron-parameter element (not what a profile measured, `firing_rates` and
+  `input_moment`, nor `weight_scale`, which the integer weights already hold).
+  `nonzero_parameters` counts those that are not zero (-0.0 is zero): the figure a pruned
+  network shrinks in.
 * `connection_sparsity` is `connection_sparsity.py`'s zero weights / all weights of the
   connection layers (Linear and Conv there; `snn.linear`, `snn.affine`, `snn.conv1d`,
   `snn.conv2d` here). Biases and neuron parameters do not count. Unlike NeuroBench's, the
@@ -35,7 +36,7 @@ from xdsl.ir import Operation
 
 from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import GraphOp
-from snn_dialect.stats import NOT_PARAMETERS, count_nonzero
+from snn_dialect.stats import NOT_PARAMETERS, PROFILE_DATA, count_nonzero
 
 FLOAT_BITS = 32
 INDEX_WIDTHS = (8, 16, 32, 64)
@@ -87,7 +88,7 @@ def layer_static(op: Operation, name: str) -> LayerStatic:
     parameters = nonzero = weights = nonzero_weights = 0
     dense_bits = sparse_bits = 0
     for key, attr in op.properties.items():
-        if not isinstance(attr, DenseIntOrFPElementsAttr) or key == "firing_rates":
+        if not isinstance(attr, DenseIntOrFPElementsAttr) or key in PROFILE_DATA:
             continue
         size = _size(attr)
         if key in NOT_PARAMETERS:  # weight_scale: stored, but not a parameter of its own
