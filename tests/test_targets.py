@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Region
+from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.api import run_passes
 from snn_dialect.dense import tensor_f32
@@ -316,3 +317,19 @@ def test_spinnaker2_packs_by_memory():
     assert any("no public source" in w for w in over.warnings) or any(
         "without a public source" in w for w in over.warnings
     )
+
+
+def test_the_pass_is_an_analysis_and_fails_with_one_line(capsys: pytest.CaptureFixture[str]):
+    module = chain([4, 8, 2], bits=None)
+    text = str(module)
+    with pytest.raises(PassFailedException) as failure:
+        run_passes(module, "snn-target{chip=xylo-audio2}")
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith("snn-target: @net does not fit xylo-audio2: %l0_syn")
+    assert message.endswith("(and 1 more violation)")
+    run_passes(module, "snn-target{chip=xylo-audio2 report_only=true}")
+    assert "DOES NOT FIT" in capsys.readouterr().err
+    assert str(module) == text
+    with pytest.raises(PassFailedException, match="unknown chip 'nope'"):
+        run_passes(module, "snn-target{chip=nope}")
