@@ -22,6 +22,12 @@ cycle disappear (their operands' producers connect to their users); an `snn.recu
 user is not on a cycle through it becomes a `Delay` of one step `dt`. A linear/affine op whose
 input has rank > 1 becomes a `Flatten` node followed by the `Linear`/`Affine`. The graph
 metadata holds `dt` and, as text, the graph's other attributes (e.g. approximation notes).
+The file keeps the module's interface exactly: Input and Output nodes carry the names they
+had on import (recorded as the graph attributes `input_names`/`output_names` where the
+argument names or `output_<i>` would not give them back), and an input that nothing reads
+is connected to the first rank-1 output through an all-zero `Linear` named `<input>.unused`,
+so that `nir.read` (with its default checks) neither drops it nor adds an output for it.
+An op with an empty (zero-size) operand or result is an error: NIR cannot express it.
 
 Errors are `NIRImportError` / `NIRExportError` naming the file and the node or op.
 
@@ -44,7 +50,7 @@ from typing import Any
 import h5py
 import nir
 import numpy as np
-from xdsl.dialects.builtin import DictionaryAttr, IntegerAttr, ModuleOp, i64
+from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
@@ -84,6 +90,10 @@ DEFAULT_DT = 1e-4
 
 ATTRIBUTES_KEY = "snn.attributes"
 """Graph metadata key holding the graph's attributes other than `dt`, printed as MLIR."""
+
+NAMES_KEYS = ("input_names", "output_names")
+"""Graph attributes holding the NIR names of the Input and Output nodes (in order), where
+the block arguments' names or `output_<i>` would not give them back."""
 
 ELEMENTWISE: dict[type[nir.NIRNode], type[Operation]] = {
     nir.LIF: LIFOp,
@@ -388,6 +398,11 @@ class _Importer:
             Region(self.block),
         )
         graph.attributes |= self.attributes
+        for key, names in zip(NAMES_KEYS, (list(inputs), list(outputs)), strict=True):
+            graph.attributes.pop(key, None)
+            default = [name_hint(n) for n in names] if key == "input_names" else None
+            if names != (default or _numbered("output", len(names))):
+                graph.attributes[key] = ArrayAttr([StringAttr(n) for n in names])
         return graph
 
     def _io_nodes(self, kind: type, type_field: str, key: str) -> dict[str, tuple[int, ...]]:
@@ -780,11 +795,13 @@ class _Exporter:
             or len(set(arg_names)) < len(arg_names)
         ):
             arg_names = _numbered("input", len(block.args))
+        arg_names = self._recorded("input_names", len(block.args)) or arg_names
         for arg, name in zip(block.args, arg_names, strict=True):
             self.names[arg] = self._unique(name or "input")
             self.nodes[self.names[arg]] = nir.Input(input_type={"input": _shape(arg)})
         outputs = self.graph.output_op.outputs
-        out_names = [self._unique(n) for n in _numbered("output", len(outputs))]
+        out_names = self._recorded("output_names", len(outputs))
+        out_names = [self._unique(n) for n in out_names or _numbered("output", len(outputs))]
         for index, op in enumerate(o for o in block.ops if not isinstance(o, AddOp | OutputOp)):
             name = printed.get(op.results[0]) or f"{op.name.removeprefix('snn.')}_{index}"
             self.names[op.results[0]] = self._unique(name)
@@ -794,6 +811,7 @@ class _Exporter:
         for name, value in zip(out_names, outputs, strict=True):
             self.nodes[name] = nir.Output(output_type={"output": _shape(value)})
             self._connect(value, self.graph.output_op, name)
+        self._keep_unread_inputs(block.args, out_names, outputs)
         self._check_duplicates()
         return nir.NIRGraph(
             nodes={n: self.nodes[n] for n in self._ordered()},
@@ -801,6 +819,48 @@ class _Exporter:
             metadata=self._metadata(),
             type_check=False,
         )
+
+    def _keep_unread_inputs(
+        self, args: Sequence[SSAValue], out_names: list[str], outputs: Sequence[SSAValue]
+    ) -> None:
+        """Connect every input that no node reads to the first rank-1 output through an
+        all-zero `Linear` named `<input>.unused`: NIR reads an input without edges as an
+        extra output (or finds no input at all), and the zero term changes no value."""
+        read = {src for src, _ in self.edges}
+        flat = [n for n, v in zip(out_names, outputs, strict=True) if len(value_shape(v)) == 1]
+        for arg in args:
+            name = self.names[arg]
+            if name in read:
+                continue
+            if not flat:
+                raise NIRExportError(
+                    f"{self.where}: input '{name}' is read by nothing, and NIR keeps an input "
+                    "only with an edge; there is no rank-1 output to connect it to through "
+                    "zero weights"
+                )
+            size = int(np.prod(value_shape(arg)))
+            source = name
+            if len(value_shape(arg)) != 1:
+                source = self._unique(f"{name}.unused.flatten")
+                self.nodes[source] = nir.Flatten(
+                    input_type={"input": _shape(arg)}, start_dim=0, end_dim=-1
+                )
+                self.edges.append((name, source))
+            zero = self._unique(f"{name}.unused")
+            target = flat[0]
+            width = int(np.prod(self.nodes[target].output_type["output"]))
+            self.nodes[zero] = nir.Linear(weight=np.zeros((width, size), np.float32))
+            self.edges += [(source, zero), (zero, target)]
+
+    def _recorded(self, key: str, n: int) -> list[str] | None:
+        """The names recorded at import under `key`, if they are `n` sorted unique names."""
+        attr = self.graph.attributes.get(key)
+        if not isinstance(attr, ArrayAttr):
+            return None
+        names = [a.data for a in attr.data if isinstance(a, StringAttr)]
+        if len(names) != n or names != sorted(set(names)):
+            return None
+        return names
 
     def _ordered(self) -> list[str]:
         """Inputs, then the nodes as created, then outputs."""
@@ -811,8 +871,9 @@ class _Exporter:
 
     def _metadata(self) -> dict[str, Any]:
         metadata: dict[str, Any] = {"dt": self.graph.dt_value}
-        if self.graph.attributes:
-            metadata[ATTRIBUTES_KEY] = str(DictionaryAttr(dict(self.graph.attributes)))
+        kept = {k: v for k, v in self.graph.attributes.items() if k not in NAMES_KEYS}
+        if kept:
+            metadata[ATTRIBUTES_KEY] = str(DictionaryAttr(kept))
         return metadata
 
     def _unique(self, name: str) -> str:
@@ -824,6 +885,11 @@ class _Exporter:
 
     def _node(self, op: Operation) -> None:
         name = self.names[op.results[0]]
+        if any(0 in value_shape(v) for v in (*op.operands, *op.results)):
+            raise NIRExportError(
+                f"{self.where}: {op.name} '{name}' has an empty (zero-size) operand or "
+                "result, which NIR cannot express"
+            )
         node = self._convert(op)
         source = op.operands[0]
         if isinstance(op, LinearOp | AffineOp) and len(value_shape(source)) > 1:

@@ -20,26 +20,10 @@ from xdsl.utils.exceptions import PassFailedException
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp, RecurrentOp
+from transforms.cleanup import erase_unreachable_ops, tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
 from transforms.value_bounds import Interval, neuron_bounds, value_bounds
-
-
-def erase_unreachable_ops(graph: GraphOp, rewriter: PatternRewriter) -> bool:
-    """Erase the ops none of whose results can reach a graph output. Returns True if any."""
-    live: set[Operation] = set()
-    stack: list[Operation] = [graph.output_op]
-    while stack:
-        op = stack.pop()
-        if op in live:
-            continue
-        live.add(op)
-        stack.extend(o.owner for o in op.operands if isinstance(o.owner, Operation))
-    # users of a dead op are dead too: the uses left dangling belong to ops erased here
-    dead = [op for op in graph.block.ops if op not in live]
-    for op in dead:
-        rewriter.erase(op, safe_erase=False)
-    return bool(dead)
 
 
 def _empty(value: SSAValue) -> bool:
@@ -208,6 +192,7 @@ class DeadNeuronPass(ModulePass):
             )
         pattern = EliminateDeadNeurons(self.spike_inputs, self.use_profile, self.rate_threshold)
         PatternRewriteWalker(pattern, apply_recursively=True).rewrite_module(op)
+        tidy(op)
         for graph, count in pattern.profiled_removals.items():
             if count:
                 record_approximation(

@@ -27,6 +27,7 @@ from xdsl.pattern_rewriter import (
 from snn_dialect.dense import dense_f32
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
+from transforms.cleanup import tidy
 from transforms.value_bounds import value_bounds
 
 # --------------------------------------------------------------------------------------------
@@ -376,3 +377,4 @@ class FusePass(ModulePass):
                 ]
             )
         ).rewrite_module(op)
+        tidy(op)

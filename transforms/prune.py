@@ -52,6 +52,7 @@ from transforms.calibrated import (
     refit_without_inputs,
     removal_costs,
 )
+from transforms.cleanup import tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
 from transforms.notes import record_approximation
 
@@ -724,6 +725,7 @@ class PrunePass(ModulePass):
             selection = NMSelection(*n_m) if n_m is not None else self._selection(graphs)
             pattern = PruneWeights(selection, self.activity)
         PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
+        tidy(op)
         for graph in graphs:
             self._record(graph, before[graph], unprofiled[graph], log)
 

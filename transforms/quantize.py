@@ -75,6 +75,7 @@ from snn_dialect.dense import dense_f32, to_array
 from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import MAX_WEIGHT_BITS, POSITIVE_PARAMS, GraphOp
 from snn_dialect.simulator import find_graph, simulate
+from transforms.cleanup import tidy
 from transforms.notes import record_approximation
 
 VOLTAGE_PARAMS = ("v_threshold", "v_leak", "v_reset", "threshold")
@@ -425,6 +426,7 @@ class QuantizePass(ModulePass):
         PatternRewriteWalker(
             GreedyRewritePatternApplier(patterns), apply_recursively=False
         ).rewrite_module(op)
+        tidy(op)
         for graph, found in errors.items():
             if graph is None:
                 continue

@@ -22,6 +22,7 @@ from xdsl.utils.exceptions import PassFailedException
 from snn_dialect.attr_cache import AttrMemo, attribute_of
 from snn_dialect.interfaces import ElementwiseOp, synapse_of
 from snn_dialect.ops import AddOp, GraphOp
+from transforms.cleanup import tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
 
@@ -267,3 +268,4 @@ class RedundancyPass(ModulePass):
                 ]
             )
         ).rewrite_module(op)
+        tidy(op)
