@@ -35,7 +35,10 @@ Limitations: NIR 1.0 computes a conv's input channels as `weight.shape[1]` (C_in
 `nir.read` with its default type check rejects grouped convolutions; `read_nir_file` (and so
 `import_nir`) then reads without NIR's check and checks shapes itself. A cycle holding several
 `snn.recurrent` ops exports as one NIR cycle, which imports with a single one-step delay.
-Profiled firing rates are not exported.
+
+Profile data travels in node metadata: each op's optional properties that hold what
+profiling measured (`firing_rates`, `profile_samples`, `profile_steps`, a synapse's
+`input_moment`) are written under the same keys and read back on import.
 """
 
 from __future__ import annotations
@@ -50,12 +53,21 @@ from typing import Any
 import h5py
 import nir
 import numpy as np
-from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, IntegerAttr, ModuleOp, StringAttr, i64
+from xdsl.dialects.builtin import (
+    ArrayAttr,
+    DenseIntOrFPElementsAttr,
+    DictionaryAttr,
+    IntegerAttr,
+    ModuleOp,
+    StringAttr,
+    i64,
+)
 from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.irdl import OptionalDef
 from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
-from snn_dialect.dense import dense_f32, tensor_f32
+from snn_dialect.dense import dense_f32, tensor_f32, to_array
 from snn_dialect.diagnostics import NIRExportError, NIRImportError, atomic_path
 from snn_dialect.interfaces import ElementwiseOp, value_shape
 from snn_dialect.ops import (
@@ -375,6 +387,9 @@ class _Importer:
         for name in _schedule(preorder, self.edges, self.back):
             if name not in inputs:
                 self._add_node(name)
+        for name, value in self.values.items():
+            if isinstance(value.owner, Operation) and name in self.nodes:
+                restore_profile(self.nodes[name], value.owner, f"node '{name}'")
         for src, rec in self.recurrent.items():
             if self.values[src].type != rec.output.type:
                 raise NIRImportError(
@@ -812,6 +827,10 @@ class _Exporter:
             self.nodes[name] = nir.Output(output_type={"output": _shape(value)})
             self._connect(value, self.graph.output_op, name)
         self._keep_unread_inputs(block.args, out_names, outputs)
+        for op in block.ops:
+            node = self.nodes.get(self.names.get(op.results[0], "")) if op.results else None
+            if node is not None:
+                keep_profile(op, node)
         self._check_duplicates()
         return nir.NIRGraph(
             nodes={n: self.nodes[n] for n in self._ordered()},
@@ -979,6 +998,59 @@ class _Exporter:
         if kind is None or trait is None:
             raise NIRExportError(f"{self.where}: {op.name} has no NIR primitive")
         return kind(**{p: _copy(op, p) for p in trait.params})
+
+
+# ---- profile data: `firing_rates`, `input_moment`, ... in the node's metadata --------------
+
+NOT_PROFILE = ("weight_scale", "weight_bits")
+"""Optional properties that are not profile data (the integer form of quantized weights)."""
+
+
+def profile_keys(op: Operation) -> list[str]:
+    """The optional properties of `op`'s type that hold profile data: what profiling and
+    calibration measured (`firing_rates`, `profile_samples`, `profile_steps`,
+    `input_moment`, and any such property an op declares later)."""
+    definition = type(op).get_irdl_definition()  # type: ignore[attr-defined]
+    return [
+        k
+        for k, d in definition.properties.items()
+        if isinstance(d, OptionalDef) and k not in NOT_PROFILE
+    ]
+
+
+def keep_profile(op: Operation, node: nir.NIRNode) -> None:
+    """Copy `op`'s profile data into the NIR node's metadata under the same keys: dense
+    attributes as float32 arrays, integers as integers."""
+    kept: dict[str, Any] = {}
+    for key in profile_keys(op):
+        attr = op.properties.get(key)
+        if isinstance(attr, DenseIntOrFPElementsAttr):
+            kept[key] = np.array(to_array(attr), dtype=np.float32)
+        elif isinstance(attr, IntegerAttr):
+            kept[key] = np.int64(attr.value.data)
+    if kept:
+        metadata = dict(node.metadata) if isinstance(node.metadata, dict) else {}
+        node.metadata = metadata | kept
+
+
+def restore_profile(node: nir.NIRNode, op: Operation, where: str) -> None:
+    """The inverse of `keep_profile`: metadata keys naming profile properties of `op` become
+    those properties (the op's verifier then checks shapes and ranges)."""
+    metadata = getattr(node, "metadata", None)
+    if not isinstance(metadata, dict):
+        return
+    for key in profile_keys(op):
+        if key not in metadata:
+            continue
+        value = np.asarray(metadata[key])
+        if value.dtype.kind not in "biuf":
+            raise NIRImportError(f"{where}: metadata '{key}' must be numeric, got {value.dtype}")
+        if key in ("profile_samples", "profile_steps"):
+            if value.size != 1 or value.dtype.kind not in "iu":
+                raise NIRImportError(f"{where}: metadata '{key}' must be one integer")
+            op.properties[key] = IntegerAttr(int(value.reshape(())), i64)
+        else:
+            op.properties[key] = dense_f32(value.astype(np.float32))
 
 
 def _shape(value: SSAValue) -> np.ndarray:
