@@ -267,7 +267,11 @@ SPINNAKER2 = Chip(
     limits={
         "cores": Limit(152, "cores", SPINNAKER2_PAPER, "152 ARM Cortex-M4F processing elements"),
         "memory_per_core": Limit(
-            131072, "bytes", SPINNAKER2_PAPER, "128 kB local SRAM per processing element"
+            131072,
+            "bytes",
+            SPINNAKER2_PAPER,
+            "128 kB local SRAM per processing element; the PE architecture: "
+            "https://arxiv.org/abs/2103.08392 (Hoeppner et al., 2021)",
         ),
         "neurons_per_core": Limit(
             None,
