@@ -51,11 +51,16 @@ def plot_layers(
         names = [layer.name for layer in layers]
         xs = range(len(layers))
         width = 0.4 if after is not None else 0.8
-        old = [value(layer) or 0 for layer in layers]
-        new = [value(after_by_name[n]) or 0 if n in after_by_name else 0 for n in names]
+        old_values = [value(layer) for layer in layers]
+        new_values = [value(after_by_name[n]) if n in after_by_name else 0 for n in names]
+        old = [v or 0 for v in old_values]
+        new = [v or 0 for v in new_values]
         ax.bar([x - width / 2 if after is not None else x for x in xs], old, width, label="before")
         if after is not None:
             ax.bar([x + width / 2 for x in xs], new, width, label="after")
+        for x, v in zip(xs, old_values, strict=True):
+            if v is None:  # unknown (not zero): say so where the bar would be
+                ax.text(x, 0, "unknown", rotation=90, ha="center", va="bottom", fontsize=8)
         ax.set_title(label)
         ax.set_xticks(list(xs))
         ax.set_xticklabels(names, rotation=30, ha="right", fontsize=8)

@@ -41,6 +41,13 @@ def metric_lines(before: ModuleMetrics, after: ModuleMetrics) -> list[str]:
         + f"; neuron updates per sample {_n(before.neuron_updates)} -> "
         f"{_n(after.neuron_updates)} ({after.steps} steps x {after.samples} samples)",
     ]
+    for old, new in zip(before.energy(), after.energy(), strict=True):
+        if old.total_joules is not None and new.total_joules is not None:
+            lines.append(
+                f"  Energy ESTIMATE on {new.chip} (published energies per operation, not "
+                f"measured): {old.total_joules * 1e6:.3f} -> {new.total_joules * 1e6:.3f} uJ "
+                "per sample"
+            )
     return lines
 
 
