@@ -57,7 +57,11 @@ Kernels run on blocks of consecutive steps `[t, B, *shape]`, which is equivalent
 one at a time because an op's result at step `k` only depends on its operands up to step `k`.
 The body is split into strongly connected components over all operand edges: an op on no
 cycle runs once per block (a linear layer is one matmul over all `t*B` rows, a convolution
-im2col plus one matmul, a neuron a loop over `t` of array operations on `[B, *shape]`); the
+im2col plus one matmul, a neuron a loop over `t` of array operations on `[B, *shape]`). When
+a synapse's input block is sparse (spikes), the product skips its zeros: a dense layer sums
+the weight columns of the active inputs (a CSR product), a convolution scatters each active
+input through the kernel taps (a sparse patch matrix) without building im2col; the results
+are the same up to float reassociation (`SPARSE_DENSE_BELOW`, `SPARSE_CONV_BELOW`). The
 ops of a cycle (closed by `snn.recurrent`) run step by step within the block. Blocks are sized
 to bound memory, and a large batch is simulated in independent slices.
 """
@@ -72,6 +76,7 @@ from typing import ClassVar, TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from scipy import sparse
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
@@ -145,11 +150,124 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
     return np.dtype(np.float64 if x.dtype == np.float64 else np.float32)
 
 
+SPARSE_DENSE_BELOW = 0.08
+"""Input density (nonzero fraction) below which a dense layer sums the weight columns of the
+active inputs (a sparse-times-dense product) instead of multiplying the whole matrix."""
+
+SPARSE_CONV_BELOW = 0.25
+"""Input density below which a convolution scatters the active inputs through the kernel
+(a sparse patch matrix) instead of building the full im2col matrix."""
+
+_SPARSE_ENTRIES = 1 << 23
+"""Nonzero entries of one sparse input matrix (bounds the memory of the sparse products)."""
+
+_SCATTER_BYTES = 1 << 20
+"""Output bytes of one sparse convolution product, which every kernel tap scatters into."""
+
+
+def _bits(x: np.ndarray) -> np.ndarray:
+    """The bit patterns of a C-contiguous float array (nonzero where `x` is, and at -0.0)."""
+    return x.view(np.uint64 if x.dtype == np.float64 else np.uint32)
+
+
+def _density(x: np.ndarray) -> float:
+    """The nonzero fraction of a sample of the rows of `x` (it only picks a product)."""
+    rows = _bits(np.ascontiguousarray(x)).reshape(len(x), -1)[::16]
+    return np.count_nonzero(rows) / rows.size if rows.size else 1.0
+
+
+def _sparse_rows(x: np.ndarray) -> sparse.csr_array:
+    """`x: [N, k]` (C-contiguous) as a CSR matrix, built from its nonzeros in one pass
+    (-0.0 entries included: they add nothing)."""
+    flat = np.flatnonzero(_bits(x))
+    rows, cols = np.divmod(flat, x.shape[1])
+    indptr = np.zeros(len(x) + 1, np.int64)
+    np.cumsum(np.bincount(rows, minlength=len(x)), out=indptr[1:])
+    return sparse.csr_array((x.reshape(-1)[flat], cols, indptr), shape=x.shape)
+
+
 def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-    """`x_flat @ W.T (+ b)` for `x: [N, *in]`, `W: [n_out, prod(in)]`."""
-    y = x.reshape(len(x), -1) @ weight.T
+    """`x_flat @ W.T (+ b)` for `x: [N, *in]`, `W: [n_out, prod(in)]`.
+
+    Sparse inputs (spikes) go through a CSR product that only reads the weight columns of
+    active inputs; the sums are the same up to float reassociation."""
+    rows = np.ascontiguousarray(x.reshape(len(x), -1))
+    if _density(rows) < SPARSE_DENSE_BELOW:
+        y = np.empty((len(rows), weight.shape[0]), np.result_type(rows, weight))
+        step = max(1, int(_SPARSE_ENTRIES / max(_density(rows) * rows.shape[1], 1)))
+        for start in range(0, len(rows), step):
+            y[start : start + step] = _sparse_rows(rows[start : start + step]) @ weight.T
+    else:
+        y = rows @ weight.T
     if bias is not None:
         y += bias
+    return y
+
+
+def _conv_sparse(
+    x: np.ndarray,
+    weight: np.ndarray,
+    bias: np.ndarray | None,
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+    groups: int,
+) -> np.ndarray:
+    """`_conv` for sparse `x`: each active input element adds its value times each kernel tap
+    to the output position that tap reaches; no im2col matrix is built.
+
+    Positions are counted on the padded input grid at stride 1, where tap `k` moves every
+    element by the same flat offset: the (position, tap x input channel) pairs form a sparse
+    matrix in CSC order without any sorting, multiplied by the weight as a `[taps * C_in,
+    C_out]` matrix (zero across groups). Positions that are not outputs (between strides,
+    or reached across a row edge) are computed and dropped."""
+    rank = weight.ndim - 2
+    kernel = weight.shape[2:]
+    n, c_in, *spatial = x.shape
+    c_out = weight.shape[0]
+    padded = [size + 2 * p for size, p in zip(spatial, padding, strict=True)]
+    out = [
+        (size - d * (k - 1) - 1) // s + 1
+        for size, k, s, d in zip(padded, kernel, stride, dilation, strict=True)
+    ]
+    taps = int(np.prod(kernel))
+    y_type = np.result_type(x, weight)
+    c_group, o_group = c_in // groups, c_out // groups
+    matrix = np.zeros((taps, c_in, c_out), weight.dtype)
+    for g in range(groups):
+        block = weight[g * o_group : (g + 1) * o_group].reshape(o_group, c_group, taps)
+        matrix[:, g * c_group : (g + 1) * c_group, g * o_group : (g + 1) * o_group] = (
+            block.transpose(2, 1, 0)
+        )
+    matrix = matrix.reshape(taps * c_in, c_out)
+    # flat offset of each tap on the padded grid, and the margin that keeps targets >= 0
+    pitch = np.cumprod([1, *padded[::-1]])[:-1][::-1]
+    shifts = (np.indices(kernel).reshape(rank, taps).T * np.asarray(dilation)) @ pitch
+    margin = int(shifts.max())
+    grid = int(np.prod(padded))
+    # samples per product: its output (scattered into by each tap) stays in cache
+    piece = max(1, _SCATTER_BYTES // (grid * c_out * np.dtype(y_type).itemsize))
+    y = np.empty((n, c_out, *out), y_type)
+    keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride, strict=True))
+    for start in range(0, n, piece):
+        part = np.ascontiguousarray(np.moveaxis(x[start : start + piece], 1, 0))  # [C, m, ...]
+        m = part.shape[1]
+        flat = np.flatnonzero(_bits(part))
+        values = part.reshape(-1)[flat]
+        channel, sample, *where = np.unravel_index(flat, part.shape)
+        base = sample * grid + margin
+        for dim in range(rank):
+            base += (where[dim] + padding[dim]) * pitch[dim]
+        rows = (base[None, :] - shifts[:, None]).reshape(-1)
+        indptr = np.zeros(taps * c_in + 1, np.int64)
+        np.cumsum(np.tile(np.bincount(channel, minlength=c_in), taps), out=indptr[1:])
+        patches = sparse.csc_array(
+            (np.tile(values, taps), rows, indptr), shape=(margin + m * grid, taps * c_in)
+        )
+        full = (patches @ matrix)[margin:].reshape(m, *padded, c_out)
+        y[start : start + m] = np.moveaxis(full[(slice(None), *keep)], -1, 1)
+    if bias is not None:
+        y += bias.reshape(c_out, *(1,) * rank)
     return y
 
 
@@ -163,7 +281,10 @@ def _conv(
     groups: int,
 ) -> np.ndarray:
     """N-d cross-correlation of `x: [N, C_in, *spatial]` with `W: [C_out, C_in/groups, *k]`
-    (im2col + one matmul per group), in slices of N that bound the column matrix."""
+    (im2col + one matmul per group), in slices of N that bound the column matrix; sparse
+    inputs go through `_conv_sparse`."""
+    if _density(x) < SPARSE_CONV_BELOW:
+        return _conv_sparse(x, weight, bias, stride, padding, dilation, groups)
     rank = weight.ndim - 2
     kernel = weight.shape[2:]
     if any(padding):
@@ -559,9 +680,15 @@ class SnnKernels:
         fire = self._firing(op)
         state = self.membrane(op, x)
         y = np.empty_like(x)
+        drive = r * x  # for all steps at once; the same values as `r * x[t]` step by step
+        change = np.empty_like(state.v)
         for t in range(len(x)):
             before = self._before(state.v)
-            state.v += a * (v_leak - state.v + r * x[t])
+            # v += a * (v_leak - v + r * x[t]), evaluated in that order without temporaries
+            np.subtract(v_leak, state.v, out=change)
+            change += drive[t]
+            change *= a
+            state.v += change
             y[t] = fire(state.v)
             self._after(op, before, state.v)
         return y
@@ -598,9 +725,10 @@ class SnnKernels:
         fire = self._firing(op) if spiking else None
         state = self.membrane(op, x)
         y = np.empty_like(x)
+        drive = c * x  # for all steps at once; the same values as `c * x[t]` step by step
         for t in range(len(x)):
             before = self._before(state.v)
-            state.v += c * x[t]
+            state.v += drive[t]
             y[t] = state.v if fire is None else fire(state.v)
             self._after(op, before, state.v)
         return y
