@@ -72,11 +72,10 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import sparse
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
@@ -176,9 +175,11 @@ def _density(x: np.ndarray) -> float:
     return np.count_nonzero(rows) / rows.size if rows.size else 1.0
 
 
-def _sparse_rows(x: np.ndarray) -> sparse.csr_array:
-    """`x: [N, k]` (C-contiguous) as a CSR matrix, built from its nonzeros in one pass
+def _sparse_rows(x: np.ndarray) -> Any:
+    """`x: [N, k]` (C-contiguous) as a scipy CSR matrix, built from its nonzeros in one pass
     (-0.0 entries included: they add nothing)."""
+    from scipy import sparse  # here: importing scipy would add to every start-up
+
     flat = np.flatnonzero(_bits(x))
     rows, cols = np.divmod(flat, x.shape[1])
     indptr = np.zeros(len(x) + 1, np.int64)
@@ -217,10 +218,13 @@ def _conv_sparse(
     to the output position that tap reaches; no im2col matrix is built.
 
     Positions are counted on the padded input grid at stride 1, where tap `k` moves every
-    element by the same flat offset: the (position, tap x input channel) pairs form a sparse
-    matrix in CSC order without any sorting, multiplied by the weight as a `[taps * C_in,
-    C_out]` matrix (zero across groups). Positions that are not outputs (between strides,
-    or reached across a row edge) are computed and dropped."""
+    element by the same flat offset: the (position, input channel x tap) pairs form a sparse
+    matrix in CSC order without any sorting, multiplied by the weight as a `[C_in * taps,
+    C_out]` matrix (zero across groups), so each output sums its terms in im2col's order.
+    Positions that are not outputs (between strides, or reached across a row edge) are
+    computed and dropped."""
+    from scipy import sparse  # here: importing scipy would add to every start-up
+
     rank = weight.ndim - 2
     kernel = weight.shape[2:]
     n, c_in, *spatial = x.shape
@@ -233,20 +237,20 @@ def _conv_sparse(
     taps = int(np.prod(kernel))
     y_type = np.result_type(x, weight)
     c_group, o_group = c_in // groups, c_out // groups
-    matrix = np.zeros((taps, c_in, c_out), weight.dtype)
+    matrix = np.zeros((c_in, taps, c_out), weight.dtype)
     for g in range(groups):
         block = weight[g * o_group : (g + 1) * o_group].reshape(o_group, c_group, taps)
-        matrix[:, g * c_group : (g + 1) * c_group, g * o_group : (g + 1) * o_group] = (
-            block.transpose(2, 1, 0)
+        matrix[g * c_group : (g + 1) * c_group, :, g * o_group : (g + 1) * o_group] = (
+            block.transpose(1, 2, 0)
         )
-    matrix = matrix.reshape(taps * c_in, c_out)
+    matrix = matrix.reshape(c_in * taps, c_out)
     # flat offset of each tap on the padded grid, and the margin that keeps targets >= 0
     pitch = np.cumprod([1, *padded[::-1]])[:-1][::-1]
     shifts = (np.indices(kernel).reshape(rank, taps).T * np.asarray(dilation)) @ pitch
     margin = int(shifts.max())
     grid = int(np.prod(padded))
     # samples per product: its output (scattered into by each tap) stays in cache
-    piece = max(1, _SCATTER_BYTES // (grid * c_out * np.dtype(y_type).itemsize))
+    piece = max(1, _SCATTER_BYTES // max(grid * c_out * np.dtype(y_type).itemsize, 1))
     y = np.empty((n, c_out, *out), y_type)
     keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride, strict=True))
     for start in range(0, n, piece):
@@ -258,12 +262,19 @@ def _conv_sparse(
         base = sample * grid + margin
         for dim in range(rank):
             base += (where[dim] + padding[dim]) * pitch[dim]
-        rows = (base[None, :] - shifts[:, None]).reshape(-1)
-        indptr = np.zeros(taps * c_in + 1, np.int64)
-        np.cumsum(np.tile(np.bincount(channel, minlength=c_in), taps), out=indptr[1:])
-        patches = sparse.csc_array(
-            (np.tile(values, taps), rows, indptr), shape=(margin + m * grid, taps * c_in)
+        targets = base[None, :] - shifts[:, None]  # [taps, active], active by channel
+        counts = np.bincount(channel, minlength=c_in)
+        ends = np.cumsum(counts)
+        # columns in im2col order (channel, tap): each output sums its terms in that order
+        rows = np.concatenate(
+            [targets[:, e - c : e].reshape(-1) for c, e in zip(counts, ends, strict=True)]
         )
+        data = np.concatenate(
+            [np.tile(values[e - c : e], taps) for c, e in zip(counts, ends, strict=True)]
+        )
+        indptr = np.zeros(c_in * taps + 1, np.int64)
+        np.cumsum(np.repeat(counts, taps), out=indptr[1:])
+        patches = sparse.csc_array((data, rows, indptr), shape=(margin + m * grid, c_in * taps))
         full = (patches @ matrix)[margin:].reshape(m, *padded, c_out)
         y[start : start + m] = np.moveaxis(full[(slice(None), *keep)], -1, 1)
     if bias is not None:
