@@ -1,4 +1,5 @@
-"""Duplicate detection in snn-redundancy: hashed rows, confirmed exactly, cached per weight."""
+"""Duplicate detection in snn-redundancy (hashed rows, confirmed exactly) and the per-attribute
+memos of row hashes and synapse bounds."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ import weakref
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from xdsl.ir import Block
 
-from snn_dialect.dense import dense_f32
+from snn_dialect.dense import dense_f32, tensor_f32
+from snn_dialect.ops import AffineOp
 from transforms import redundancy
+from transforms.value_bounds import _synapse_bounds
 
 
 def first_equal_row(features: np.ndarray, tolerance: float) -> np.ndarray:
@@ -84,3 +88,18 @@ def test_row_hashes_are_computed_once_per_weight_attribute(monkeypatch):
     gc.collect()
     assert ref() is None
     assert not any(r() is None for r, _ in redundancy._row_hashes._entries.values())
+
+
+def test_remembered_bounds_do_not_keep_weights_alive():
+
+    rng = np.random.default_rng(5)
+    block = Block(arg_types=[tensor_f32([6])])
+    op = AffineOp(block.args[0], rng.normal(size=(4, 6)), rng.normal(size=4))
+    lo, hi = np.zeros(6), np.ones(6)
+    first = _synapse_bounds(op, lo, hi)
+    assert _synapse_bounds(op, lo, hi) is first  # remembered
+    assert _synapse_bounds(op, lo, 2 * hi) is not first  # other inputs: computed again
+    weight = weakref.ref(op.properties["weight"])
+    del op, block, first
+    gc.collect()
+    assert weight() is None

@@ -14,6 +14,7 @@ settle).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Mapping
 
 import numpy as np
@@ -89,7 +90,9 @@ def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return up.T, down.T
 
 
-_remembered: AttrMemo[list[tuple[tuple[object, ...], np.ndarray, np.ndarray, Interval]]]
+_remembered: AttrMemo[
+    list[tuple[tuple[weakref.ref[object], ...], np.ndarray, np.ndarray, Interval]]
+]
 _remembered = AttrMemo()
 """Per weight attribute: the op's properties, input bounds and output bounds of its last
 computation (read-only arrays). An unchanged op with unchanged input bounds (every round of
@@ -105,7 +108,7 @@ def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
     for known, known_lo, known_hi, result in slot:
         if (
             len(known) == len(properties)
-            and all(a is b for a, b in zip(known, properties, strict=True))
+            and all(a() is b for a, b in zip(known, properties, strict=True))
             and np.array_equal(known_lo, lo)
             and np.array_equal(known_hi, hi)
         ):
@@ -113,7 +116,8 @@ def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
     result = _computed_synapse_bounds(op, lo, hi)
     for array in result:
         array.flags.writeable = False
-    slot[:] = [(properties, lo.copy(), hi.copy(), result)]
+    # weak references: the memo must not keep the weight (its own key) or other attributes alive
+    slot[:] = [(tuple(weakref.ref(p) for p in properties), lo.copy(), hi.copy(), result)]
     return result
 
 
