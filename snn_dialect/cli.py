@@ -10,6 +10,8 @@ snn-opt optimize net.{mlir,nir} [-p pipeline] [--input spikes.npz] [-o out.mlir]
 snn-opt metrics net.{mlir,nir} [--input spikes.npz] [--json [out.json]] [--plot out.png]
 snn-opt fit net.{mlir,nir} --chip xylo-audio2 [--json report.json] [--report-only]
 snn-opt fit --list [--chip NAME]
+snn-opt compress net.{mlir,nir} --calibration cal.npz --validation val.npz [--labels KEY]
+                 [--max-drop 1.0] [--bits 8,4] [--method M] -o out.{nir,mlir} [--json r.json]
 snn-opt net.mlir -p 'snn-dead-neuron,snn-fuse' [-o out.mlir] [--split-input-file] ...
 ```
 
@@ -437,6 +439,18 @@ def _fit_command() -> tuple[Callable[[argparse.ArgumentParser], None], Callable[
     return command.add_arguments, command.run
 
 
+def _compress_args(p: argparse.ArgumentParser) -> None:
+    from snn_dialect.compress import compress_args
+
+    compress_args(p)
+
+
+def run_compress(args: argparse.Namespace) -> None:
+    from snn_dialect.compress import run_compress
+
+    run_compress(args)
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its help line, its arguments and what it does."""
@@ -460,6 +474,11 @@ COMMANDS: dict[str, Command] = {
         run_metrics,
     ),
     "fit": Command("check that a model fits a chip (snn_dialect.targets)", *_fit_command()),
+    "compress": Command(
+        "the most pruned (and quantized) network within an accuracy budget",
+        _compress_args,
+        run_compress,
+    ),
 }
 """The subcommands; a new one is one entry here."""
 

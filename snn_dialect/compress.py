@@ -1,0 +1,586 @@
+"""Compression under an accuracy budget: the sparsest network whose validation metric holds.
+
+A driver around the passes (not a pass): it profiles, prunes, quantizes and simulates copies
+of a network, and keeps the most compressed one that stays within the budget.
+
+1. **Profile** the network on the calibration inputs (firing rates and whatever statistics
+   the pruning method reads from the IR).
+2. **Sensitivity**: each synapse op alone is pruned (`snn-prune`, layer scope, the chosen
+   method) at the sparsities of `SENSITIVITY_GRID`, and the output distance from the dense
+   network on the calibration inputs is measured: `1 - sum|a - b| / sum(|a| + |b|)` per
+   sample over the output spike counts (or mean values), averaged, subtracted from 1.
+3. **Allocation**: for a global scale `mu`, layer `l` with `n_l` weights takes the grid
+   sparsity `s` that maximises `mu * n_l * s / N - d_l(s)` (weights removed against distance
+   added: the Lagrangian of "most weights removed for a given total distance"). Sweeping `mu`
+   gives a sequence of plans of growing total sparsity.
+4. **Search**: bisection over that sequence for the sparsest plan whose metric on the
+   validation inputs stays within `max_drop` points of the dense network's. The metric is the
+   task accuracy with labels (argmax of output spike counts, or of the mean output value for
+   non-spiking outputs; see `snn_dialect.drift`), else the share of validation samples whose
+   most active output is unchanged (a collapse to silence scores near 0). With `bits`, each
+   width is searched the same way with `snn-quantize{bits=b}` applied to every candidate, and
+   the candidate with the least weight storage (nonzero weights x bits; 32 for float) wins.
+5. **Exact clean-up**: `snn-optimize{use_profile=false}` removes what pruning left without
+   fan-out (then quantization, which must come last), and the result is measured again on the
+   validation inputs: the report gives that final figure.
+
+Calibration and validation data must be different files (or arrays): the search never
+measures its budget on the data it calibrated on. `compress(model, calibration, validation,
+labels, max_drop=1.0)` returns the compressed model (the same kind as `model`) and a
+`CompressionReport`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.ir import Operation
+from xdsl.rewriter import Rewriter
+
+from snn_dialect.drift import (
+    Drift,
+    check_labels,
+    compare_outputs,
+    is_spiking,
+    per_sample,
+    winners,
+)
+from snn_dialect.interfaces import synapse_of
+from snn_dialect.ops import GraphOp
+from snn_dialect.simulator import find_graph, simulate
+from snn_dialect.stats import graph_stats
+
+SENSITIVITY_GRID = (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98)
+"""Sparsities at which each layer's sensitivity is measured; the allocation picks among them."""
+
+METHODS: dict[str, str] = {
+    "magnitude": "snn-prune{{sparsity={s} scope=layer}}",
+    "activity": "snn-prune{{sparsity={s} scope=layer activity_aware=true}}",
+}
+"""Pruning methods: the `snn-prune` options for one layer-scope sparsity `s`."""
+
+FLOAT_BITS = 32
+
+Data = np.ndarray | Sequence[np.ndarray]
+
+
+class CompressionError(ValueError):
+    """Inputs the search cannot use (a one-line message)."""
+
+
+@dataclass
+class Step:
+    """One candidate measured on the validation inputs."""
+
+    bits: int
+    sparsity: float
+    metric: float
+    within: bool
+
+
+@dataclass
+class CompressionReport:
+    """What the budgeted search found, on which data, and how it got there."""
+
+    calibration: str
+    validation: str
+    metric: str
+    """`accuracy` (with labels) or `argmax agreement` (with the dense network)."""
+    method: str
+    max_drop: float
+    """Points (percent) the metric may lose."""
+    baseline: float
+    """The dense network's metric on the validation inputs."""
+    achieved: float
+    """The compressed network's metric on the validation inputs."""
+    within_budget: bool
+    bits: int
+    """Weight bits of the result (32: float)."""
+    sparsity: float
+    """Zero weights / all weights of the original network, after pruning."""
+    layer_sparsity: dict[str, float]
+    weights_before: int
+    """Nonzero weights of the original network."""
+    weights_after: int
+    """Nonzero weights of the result (after the exact pipeline removed what had no fan-out)."""
+    neurons_before: int
+    neurons_after: int
+    seconds: float
+    steps: list[Step] = field(default_factory=list)
+    sensitivity: dict[str, dict[str, float]] = field(default_factory=dict)
+    drift: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def compression(self) -> float:
+        """Nonzero weights before / after."""
+        return self.weights_before / max(self.weights_after, 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self) | {"compression": self.compression}
+
+    def summary(self) -> str:
+        verdict = "within" if self.within_budget else "OUTSIDE"
+        layers = ", ".join(f"{k} {v:.0%}" for k, v in self.layer_sparsity.items())
+        bits = "float weights" if self.bits == FLOAT_BITS else f"{self.bits}-bit weights"
+        return "\n".join(
+            [
+                f"compressed: {self.weights_before} -> {self.weights_after} nonzero weights "
+                f"({self.compression:.2f}x fewer), {bits}, neurons {self.neurons_before} -> "
+                f"{self.neurons_after}",
+                f"  pruning ({self.method}): sparsity {self.sparsity:.1%}; per layer: {layers}",
+                f"  {self.metric} on {self.validation}: {self.baseline:.2%} -> "
+                f"{self.achieved:.2%} ({100 * (self.achieved - self.baseline):+.2f} points; "
+                f"budget -{self.max_drop:g}, {verdict})",
+                f"  calibration: {self.calibration}; {len(self.steps)} candidates measured on "
+                f"{self.validation} in {self.seconds:.1f} s",
+            ]
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Candidates: the profiled network with some synapse ops replaced by pruned versions
+# --------------------------------------------------------------------------------------------
+
+
+def _synapse_positions(graph: GraphOp) -> list[int]:
+    return [i for i, op in enumerate(graph.block.ops) if synapse_of(op) is not None]
+
+
+def _weights(op: Operation) -> int:
+    trait = synapse_of(op)
+    assert trait is not None
+    return int(trait.blocks(op).size)
+
+
+class Candidates:
+    """Builds candidates from a profiled module: each synapse op pruned at its own sparsity.
+
+    Pruning at layer scope treats every synapse op on its own (from its weights and the
+    profile), so the op pruned to `s` is taken from one run of the pass on the whole module
+    at sparsity `s` (cached)."""
+
+    def __init__(self, profiled: ModuleOp, method: str):
+        if method not in METHODS:
+            raise CompressionError(
+                f"unknown method '{method}'; valid: {', '.join(sorted(METHODS))}"
+            )
+        self.profiled = profiled
+        self.method = method
+        graph = find_graph(profiled)
+        self.positions = _synapse_positions(graph)
+        ops = list(graph.block.ops)
+        self.sizes = np.array([_weights(ops[p]) for p in self.positions])
+        self.names = [_name(ops[p], p) for p in self.positions]
+        self._pruned: dict[float, list[Operation]] = {}
+
+    def pruned_ops(self, sparsity: float) -> list[Operation]:
+        """The synapse ops of the module pruned at `sparsity` (layer scope)."""
+        if sparsity not in self._pruned:
+            from snn_dialect.api import make_context, resolve_passes
+
+            module = self.profiled.clone()
+            for p in resolve_passes(METHODS[self.method].format(s=sparsity)):
+                p.apply(make_context(), module)
+            ops = list(find_graph(module).block.ops)
+            self._pruned[sparsity] = [ops[p] for p in self.positions]
+        return self._pruned[sparsity]
+
+    def build(self, plan: Sequence[float]) -> ModuleOp:
+        """A copy of the profiled module with synapse op `i` pruned to `plan[i]`."""
+        module = self.profiled.clone()
+        ops = list(find_graph(module).block.ops)
+        for i, (position, sparsity) in enumerate(zip(self.positions, plan, strict=True)):
+            if sparsity <= 0:
+                continue
+            old = ops[position]
+            new = self.pruned_ops(sparsity)[i].clone()
+            new.operands = old.operands
+            Rewriter.replace_op(old, new)
+        return module
+
+    def sparsity(self, plan: Sequence[float]) -> float:
+        return float(np.dot(self.sizes, plan) / max(self.sizes.sum(), 1))
+
+
+def _name(op: Operation, position: int) -> str:
+    hint = op.results[0].name_hint if op.results else None
+    return hint or f"{op.name}#{position}"
+
+
+# --------------------------------------------------------------------------------------------
+# Measures
+# --------------------------------------------------------------------------------------------
+
+
+def output_distance(reference: np.ndarray, changed: np.ndarray) -> float:
+    """Mean over samples of `sum|a - b| / sum(|a| + |b|)` of the per-sample output sums (0
+    when equal, 1 when one of them is zero and the other is not)."""
+    a, b = per_sample(reference), per_sample(changed)
+    total = (np.abs(a) + np.abs(b)).sum(axis=1)
+    diff = np.abs(a - b).sum(axis=1)
+    per = np.where(total > 0, diff / np.where(total > 0, total, 1.0), 0.0)
+    return float(per.mean()) if len(per) else 0.0
+
+
+class Metric:
+    """The validation metric of a candidate: accuracy with labels, else the share of samples
+    whose most active output is that of the dense network."""
+
+    def __init__(self, graph: GraphOp, reference: np.ndarray, labels: np.ndarray | None):
+        self.spiking = is_spiking(graph, 0)
+        self.name = "accuracy" if labels is not None else "argmax agreement"
+        self.target = labels if labels is not None else winners(per_sample(reference), self.spiking)
+
+    def __call__(self, output: np.ndarray) -> float:
+        return float((winners(per_sample(output), self.spiking) == self.target).mean())
+
+
+# --------------------------------------------------------------------------------------------
+# The search
+# --------------------------------------------------------------------------------------------
+
+
+def allocation_plans(
+    sizes: np.ndarray, distances: np.ndarray, grid: Sequence[float]
+) -> list[tuple[float, ...]]:
+    """Plans (one sparsity per layer) of growing total sparsity, from the Lagrangian
+    allocation `argmax_s mu * n_l * s / N - d_l(s)` swept over `mu` (see the module docstring).
+
+    `distances[l, k]` is layer `l`'s distance at `grid[k]`; the dense plan comes first."""
+    levels = np.concatenate([[0.0], np.asarray(grid, np.float64)])
+    d = np.concatenate([np.zeros((len(sizes), 1)), distances], axis=1)
+    d = np.maximum.accumulate(d, axis=1)  # more pruning never measures as less harm
+    share = sizes / max(sizes.sum(), 1)
+    plans: list[tuple[float, ...]] = []
+    for mu in np.concatenate([[0.0], np.geomspace(1e-4, 1e4, 600), [np.inf]]):
+        if np.isinf(mu):
+            plan = tuple(float(levels[-1]) for _ in sizes)
+        else:
+            gain = mu * share[:, None] * levels[None, :] - d
+            # ties go to the lower sparsity (argmax takes the first)
+            plan = tuple(float(levels[k]) for k in gain.argmax(axis=1))
+        if not plans or plan != plans[-1]:
+            plans.append(plan)
+    # keep the sequence monotone in every layer (a sweep can trade one layer for another)
+    monotone = [plans[0]]
+    for plan in plans[1:]:
+        merged = tuple(max(a, b) for a, b in zip(monotone[-1], plan, strict=True))
+        if merged != monotone[-1]:
+            monotone.append(merged)
+    return monotone
+
+
+@dataclass
+class _Found:
+    plan: tuple[float, ...]
+    bits: int
+    sparsity: float
+    metric: float
+
+
+def _as_list(data: Data) -> list[np.ndarray]:
+    return [data] if isinstance(data, np.ndarray) else list(data)
+
+
+def _check_data(graph: GraphOp, data: list[np.ndarray], what: str) -> None:
+    from snn_dialect.interfaces import value_shape
+
+    args = graph.block.args
+    if len(data) != len(args):
+        raise CompressionError(f"{what}: expected {len(args)} input arrays, got {len(data)}")
+    for i, (arg, x) in enumerate(zip(args, data, strict=True)):
+        shape = value_shape(arg)
+        if x.ndim != len(shape) + 2 or tuple(x.shape[2:]) != tuple(shape):
+            expected = ", ".join(["T", "B", *map(str, shape)])
+            raise CompressionError(
+                f"{what}: input {i} has shape {list(x.shape)}, the graph needs [{expected}]"
+            )
+
+
+def compress(
+    model: Any,
+    calibration: Data,
+    validation: Data,
+    labels: np.ndarray | None = None,
+    max_drop: float = 1.0,
+    bits: Sequence[int] = (),
+    method: str = "magnitude",
+    progress: bool = False,
+    names: tuple[str, str] = ("calibration", "validation"),
+) -> tuple[Any, CompressionReport]:
+    """The most compressed copy of `model` whose validation metric stays within `max_drop`
+    points of the original's (see the module docstring), and the report of the search.
+
+    `model`: an xDSL module, a `nir.NIRGraph` or an `SNNGraph` (returned as the same kind);
+    `calibration`, `validation`: `[T, B, *shape]` per graph input; `labels`: one class index
+    per validation sample; `bits`: weight widths to try (none: float weights); `names`: how the
+    report names the two data sets."""
+    from snn_dialect.api import _as_module, run_passes
+    from snn_dialect.profile import annotate_firing_rates
+
+    start = time.perf_counter()
+    log = _logger(progress)
+    module, back = _as_module(model)
+    graph = find_graph(module)
+    cal, val = _as_list(calibration), _as_list(validation)
+    _check_data(graph, cal, names[0])
+    _check_data(graph, val, names[1])
+    if len(cal) == len(val) and all(
+        a.shape == b.shape and np.array_equal(a, b) for a, b in zip(cal, val, strict=True)
+    ):
+        raise CompressionError("calibration and validation data must differ")
+    if not (max_drop >= 0 and np.isfinite(max_drop)):
+        raise CompressionError(f"max_drop must be a number of points >= 0, got {max_drop}")
+    bad_bits = [b for b in bits if not 2 <= b <= 16]
+    if bad_bits:
+        raise CompressionError(f"bits must lie in [2, 16], got {bad_bits[0]}")
+    if labels is not None:
+        labels = np.asarray(labels)
+        classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
+        check_labels(labels, val[0].shape[1], classes, where=f"{names[1]} labels")
+        labels = labels.astype(np.int64)
+    if not _synapse_positions(graph):
+        raise CompressionError("the network has no synapse op to prune")
+
+    before = graph_stats(module)
+    log(f"compress: profiling on {names[0]} ({cal[0].shape[1]} samples)")
+    annotate_firing_rates(module, cal)
+    candidates = Candidates(module, method)
+
+    reference_cal = simulate(module, cal).outputs[0]
+    reference_val = simulate(module, val).outputs[0]
+    metric = Metric(graph, reference_val, labels)
+    baseline = metric(reference_val)
+    floor = baseline - max_drop / 100.0 - 1e-12
+    log(f"compress: dense {metric.name} on {names[1]} {baseline:.2%}; budget -{max_drop:g} points")
+
+    # sensitivity of each layer, on the calibration inputs
+    grid = SENSITIVITY_GRID
+    distances = np.zeros((len(candidates.positions), len(grid)))
+    for layer, name in enumerate(candidates.names):
+        for k, s in enumerate(grid):
+            plan = [0.0] * len(candidates.positions)
+            plan[layer] = s
+            output = simulate(candidates.build(plan), cal).outputs[0]
+            distances[layer, k] = output_distance(reference_cal, output)
+        log(
+            f"compress: sensitivity of {name} ({candidates.sizes[layer]} weights): "
+            + ", ".join(f"{s:.0%} {d:.3f}" for s, d in zip(grid, distances[layer], strict=True))
+        )
+    plans = allocation_plans(candidates.sizes, distances, grid)
+    log(f"compress: {len(plans)} allocations from 0% to {candidates.sparsity(plans[-1]):.1%}")
+
+    steps: list[Step] = []
+
+    def evaluate(plan: tuple[float, ...], width: int) -> float:
+        candidate = candidates.build(plan)
+        if width != FLOAT_BITS:
+            run_passes(candidate, f"snn-quantize{{bits={width}}}")
+        value = metric(simulate(candidate, val).outputs[0])
+        step = Step(width, candidates.sparsity(plan), value, value >= floor)
+        steps.append(step)
+        log(
+            f"compress: {width}-bit sparsity {step.sparsity:.1%}: {metric.name} {value:.2%} "
+            f"({'within' if step.within else 'outside'} budget)"
+        )
+        return value
+
+    found: list[_Found] = []
+    for width in sorted(bits, reverse=True) if bits else [FLOAT_BITS]:
+        best = _bisect(plans, lambda plan, w=width: evaluate(plan, w) >= floor)
+        if best is None:
+            log(f"compress: {width}-bit weights miss the budget even without pruning")
+            continue
+        plan = plans[best]
+        found.append(_Found(plan, width, candidates.sparsity(plan), 0.0))
+    if not found:
+        found.append(_Found(plans[0], FLOAT_BITS, 0.0, baseline))
+    size = [(f.bits * (1 - f.sparsity), f.bits) for f in found]
+    chosen = found[min(range(len(found)), key=lambda i: size[i])]
+
+    # the exact pipeline, then quantization, on the chosen candidate; measured again
+    result = candidates.build(chosen.plan)
+    run_passes(result, "snn-optimize{use_profile=false}")
+    if chosen.bits != FLOAT_BITS:
+        run_passes(result, f"snn-quantize{{bits={chosen.bits}}}")
+    outputs = simulate(result, val).outputs
+    achieved = metric(outputs[0])
+    drift = compare_outputs(graph, [reference_val], outputs[:1], labels)
+    _record(result, method, chosen, baseline, achieved, max_drop, metric.name)
+    after = graph_stats(result)
+    report = CompressionReport(
+        calibration=names[0],
+        validation=names[1],
+        metric=metric.name,
+        method=method,
+        max_drop=max_drop,
+        baseline=baseline,
+        achieved=achieved,
+        within_budget=achieved >= floor,
+        bits=chosen.bits,
+        sparsity=chosen.sparsity,
+        layer_sparsity=dict(zip(candidates.names, chosen.plan, strict=True)),
+        weights_before=before.synapses,
+        weights_after=after.synapses,
+        neurons_before=before.neurons,
+        neurons_after=after.neurons,
+        seconds=time.perf_counter() - start,
+        steps=steps,
+        sensitivity={
+            name: {f"{s:g}": float(d) for s, d in zip(grid, row, strict=True)}
+            for name, row in zip(candidates.names, distances, strict=True)
+        },
+        drift=_drift_dict(drift),
+    )
+    log(f"compress: done in {report.seconds:.1f} s")
+    return back(result), report
+
+
+def _bisect(plans: list[tuple[float, ...]], ok: Callable[[tuple[float, ...]], bool]) -> int | None:
+    """The largest index whose plan is `ok`, assuming `ok` holds up to some index and fails
+    after it (checked at the ends first); None when even the first plan fails."""
+    last = len(plans) - 1
+    if ok(plans[last]):
+        return last
+    if not ok(plans[0]):
+        return None
+    low, high = 0, last  # ok(low), not ok(high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        if ok(plans[middle]):
+            low = middle
+        else:
+            high = middle
+    return low
+
+
+def _drift_dict(drift: Drift) -> dict[str, Any]:
+    return drift.as_dict()
+
+
+def _record(
+    module: ModuleOp,
+    method: str,
+    chosen: _Found,
+    baseline: float,
+    achieved: float,
+    max_drop: float,
+    metric: str,
+) -> None:
+    from transforms.notes import record_approximation
+
+    record_approximation(
+        find_graph(module),
+        "compress",
+        method=method,
+        sparsity=chosen.sparsity,
+        bits=chosen.bits,
+        metric=metric,
+        baseline=baseline,
+        achieved=achieved,
+        max_drop=max_drop,
+    )
+
+
+def _logger(enabled: bool) -> Callable[[str], None]:
+    def log(message: str) -> None:
+        if enabled:
+            print(message, file=sys.stderr, flush=True)
+
+    return log
+
+
+# --------------------------------------------------------------------------------------------
+# Command line: `snn-opt compress`
+# --------------------------------------------------------------------------------------------
+
+
+def _bits_list(text: str) -> list[int]:
+    import argparse
+
+    try:
+        values = [int(b) for b in text.split(",") if b.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like 8,6,4, got {text!r}") from None
+    if not values or any(not 2 <= b <= 16 for b in values):
+        raise argparse.ArgumentTypeError(f"bits must lie in [2, 16], got {text!r}")
+    return values
+
+
+def _points(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not (np.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number of points >= 0: {text!r}")
+    return value
+
+
+def compress_args(p: Any) -> None:
+    """The arguments of `snn-opt compress`."""
+    p.add_argument("model", help="a .nir file or .mlir text in the snn dialect")
+    p.add_argument("-o", "--output", required=True, help="the result: .nir, else .mlir text")
+    p.add_argument("--dt", type=float, default=None, help="time step (s) for a NIR model")
+    p.add_argument("--calibration", required=True, help=".npz of inputs to profile on")
+    p.add_argument("--validation", required=True, help=".npz of inputs the budget is measured on")
+    p.add_argument("--labels", default=None, help="array of class labels in --validation")
+    p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
+    p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
+    p.add_argument("--method", choices=sorted(METHODS), default="magnitude")
+    p.add_argument("--json", default=None, help="write the report as JSON")
+
+
+def run_compress(args: Any) -> None:
+    """`snn-opt compress`: load, search, write the network (and `--json`), print the report."""
+    import json
+    from pathlib import Path
+
+    from snn_dialect.cli import (
+        _nir_writer,
+        _text_writer,
+        find_graph,
+        load_inputs,
+        load_labels,
+        load_module,
+        module_text,
+        write_outputs,
+    )
+    from snn_dialect.diagnostics import SNNError
+
+    if Path(args.calibration).resolve() == Path(args.validation).resolve():
+        raise SNNError("calibration and validation must be different files", args.validation)
+    module = load_module(args.model, args.dt)
+    graph = find_graph(module, args.model)
+    calibration = load_inputs(args.calibration, graph)
+    validation = load_inputs(args.validation, graph)
+    labels = load_labels(args.validation, args.labels, validation, graph)
+    try:
+        result, report = compress(
+            module,
+            calibration,
+            validation,
+            labels,
+            args.max_drop,
+            args.bits,
+            args.method,
+            progress=True,
+            names=(args.calibration, args.validation),
+        )
+    except CompressionError as e:
+        raise SNNError(str(e), args.model) from e
+    writer = _nir_writer(result) if args.output.endswith(".nir") else None
+    outputs = [(args.output, writer or _text_writer(module_text(result)))]
+    if args.json is not None:
+        text = json.dumps(report.as_dict(), indent=1) + "\n"
+        outputs.append((args.json, _text_writer(text)))
+    write_outputs(outputs)
+    print(report.summary())

@@ -1,0 +1,171 @@
+"""The accuracy-budgeted search (`snn_dialect.compress`, `snn-opt compress`) on a real NIR
+network: it honours the budget on validation data, reports what it did, and rejects bad input
+with one line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATA
+
+from snn_dialect.compress import CompressionError, allocation_plans, compress
+from snn_dialect.drift import per_sample, winners
+from snn_dialect.nir_io import import_nir
+from snn_dialect.simulator import simulate
+from snn_dialect.stats import graph_stats
+
+BRAILLE = DATA / "braille_noDelay_bias_zero.nir"
+
+
+def spikes(seed: int, samples: int = 12, steps: int = 40) -> np.ndarray:
+    return (np.random.default_rng(seed).random((steps, samples, 12)) < 0.2).astype(np.float32)
+
+
+def predictions(module, x: np.ndarray) -> np.ndarray:
+    return winners(per_sample(simulate(module, x).outputs[0]), True)
+
+
+@pytest.fixture(scope="module")
+def searched():
+    module = import_nir(BRAILLE)
+    cal, val = spikes(0), spikes(1)
+    result, report = compress(module, cal, val, max_drop=10.0)
+    return module, val, result, report
+
+
+def test_the_result_stays_within_the_budget_and_is_smaller(searched):
+    module, val, result, report = searched
+    assert report.metric == "argmax agreement"
+    assert report.baseline == 1.0
+    agreement = float((predictions(result, val) == predictions(module, val)).mean())
+    assert agreement == pytest.approx(report.achieved)
+    assert report.within_budget and report.achieved >= 0.9 - 1e-9
+    after = graph_stats(result)
+    assert report.weights_after == after.synapses < report.weights_before
+    assert report.sparsity > 0.3
+    # graph inputs and outputs keep their types
+    assert result.ops.first.function_type == module.ops.first.function_type  # type: ignore[union-attr]
+
+
+def test_the_report_names_both_data_sets_and_every_step(searched):
+    *_, report = searched
+    assert (report.calibration, report.validation) == ("calibration", "validation")
+    assert report.steps and all(s.within == (s.metric >= 0.9 - 1e-12) for s in report.steps)
+    data = report.as_dict()
+    assert data["compression"] == pytest.approx(report.weights_before / report.weights_after)
+    assert set(data["layer_sparsity"]) == set(data["sensitivity"])
+    assert "budget -10, within" in report.summary()
+
+
+def test_with_labels_the_metric_is_accuracy():
+    module = import_nir(BRAILLE)
+    val = spikes(1)
+    labels = predictions(module, val)
+    labels[labels < 0] = 0
+    labels[:2] = (labels[:2] + 1) % 7  # two wrong: the dense accuracy is below 100 %
+    result, report = compress(module, spikes(0), val, labels, max_drop=5.0, bits=[16, 2])
+    assert report.metric == "accuracy"
+    assert report.baseline == pytest.approx(float((predictions(module, val) == labels).mean()))
+    assert report.achieved == pytest.approx(float((predictions(result, val) == labels).mean()))
+    assert report.achieved >= report.baseline - 0.05
+    assert report.bits == 16  # 2-bit weights miss the budget even dense
+    assert {s.bits for s in report.steps} == {16, 2}
+
+
+def test_a_zero_budget_never_loses_anything():
+    module = import_nir(BRAILLE)
+    val = spikes(1)
+    result, report = compress(module, spikes(0), val, max_drop=0.0)
+    assert (predictions(result, val) == predictions(module, val)).all()
+    assert report.achieved == report.baseline
+
+
+def test_allocation_plans_grow_and_prefer_insensitive_layers():
+    sizes = np.array([1000, 10])
+    grid = (0.5, 0.9)
+    distances = np.array([[0.01, 0.1], [0.5, 0.9]])  # the small layer is sensitive
+    plans = allocation_plans(sizes, distances, grid)
+    assert plans[0] == (0.0, 0.0) and plans[-1] == (0.9, 0.9)
+    for a, b in itertools.pairwise(plans):
+        assert all(x <= y for x, y in zip(a, b, strict=True)) and a != b
+    assert plans[1] == (0.5, 0.0)
+
+
+def test_python_errors():
+    module = import_nir(BRAILLE)
+    x = spikes(0)
+    with pytest.raises(CompressionError, match="calibration and validation data must differ"):
+        compress(module, x, x.copy())
+    with pytest.raises(CompressionError, match=r"validation: input 0 has shape \[40, 12, 11\]"):
+        compress(module, x, x[..., :11])
+    with pytest.raises(ValueError, match="one label per sample"):
+        compress(module, x, spikes(1), labels=np.zeros(3, np.int64))
+
+
+# --------------------------------------------------------------------------------------------
+# Command line (a subprocess, as users run it)
+# --------------------------------------------------------------------------------------------
+
+
+def snn_opt(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "snn_dialect.cli", *map(str, args)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> Path:
+    d = tmp_path_factory.mktemp("compress")
+    module = import_nir(BRAILLE)
+    val = spikes(1)
+    np.savez(d / "cal.npz", input=spikes(0))
+    np.savez(d / "val.npz", input=val, y=np.maximum(predictions(module, val), 0))
+    np.savez(d / "other.npz", spikes=spikes(2), more=spikes(3))
+    np.savez(d / "narrow.npz", input=spikes(2)[..., :10])
+    np.savez(d / "short.npz", input=val, y=np.zeros(5, np.int64))
+    return d
+
+
+def test_cli_writes_the_network_and_the_report(files):
+    out, report = files / "out.nir", files / "r.json"
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
+        files / "val.npz", "--labels", "y", "--max-drop", "5.0", "-o", out, "--json", report,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "compress: sensitivity of " in done.stderr  # progress
+    assert f"accuracy on {files / 'val.npz'}: 100.00% -> " in done.stdout
+    data = json.loads(report.read_text())
+    assert data["calibration"] == str(files / "cal.npz")
+    assert data["within_budget"] is True
+    compressed = import_nir(out)
+    assert graph_stats(compressed).synapses == data["weights_after"]
+
+
+@pytest.mark.parametrize(
+    ("calibration", "validation", "extra", "message"),
+    [
+        ("other.npz", "val.npz", [], "no array for graph input"),
+        ("cal.npz", "narrow.npz", [], "has shape [40, 12, 10], input 'input' needs [T, B, 12]"),
+        ("cal.npz", "short.npz", ["--labels", "y"], "expected one label per sample (12)"),
+        ("cal.npz", "val.npz", ["--labels", "nope"], "no labels array 'nope'"),
+        ("cal.npz", "cal.npz", [], "calibration and validation must be different files"),
+        ("cal.npz", "val.npz", ["--bits", "20"], "bits must lie in [2, 16]"),
+    ],
+)
+def test_cli_bad_input_is_one_line(files, calibration, validation, extra, message):
+    out = files / "bad.mlir"
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / calibration, "--validation",
+        files / validation, *extra, "-o", out,
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("snn-opt: error: ") and message in lines[0]
+    assert not out.exists()
