@@ -6,7 +6,8 @@ of a network, and keeps the most compressed one that stays within the budget.
 1. **Profile** the network on the calibration inputs (firing rates and whatever statistics
    the pruning method reads from the IR).
 2. **Sensitivity**: each synapse op alone is pruned (`snn-prune`, layer scope, the chosen
-   method) at the sparsities of `SENSITIVITY_GRID`, and the output distance from the dense
+   `method`: `calibrated` by default, which refits the kept weights from the calibration
+   statistics; `magnitude` or `activity`) at the sparsities of `SENSITIVITY_GRID`, and the output distance from the dense
    network on the calibration inputs is measured: `1 - sum|a - b| / sum(|a| + |b|)` per
    sample over the output spike counts (or mean values), averaged, subtracted from 1.
 3. **Allocation**: for a global scale `mu`, layer `l` with `n_l` weights takes the grid
@@ -60,8 +61,9 @@ SENSITIVITY_GRID = (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 
 """Sparsities at which each layer's sensitivity is measured; the allocation picks among them."""
 
 METHODS: dict[str, str] = {
-    "magnitude": "snn-prune{{sparsity={s} scope=layer}}",
-    "activity": "snn-prune{{sparsity={s} scope=layer activity_aware=true}}",
+    "calibrated": "snn-prune{{method=calibrated sparsity={s} scope=layer}}",
+    "magnitude": "snn-prune{{method=magnitude sparsity={s} scope=layer}}",
+    "activity": "snn-prune{{method=activity sparsity={s} scope=layer}}",
 }
 """Pruning methods: the `snn-prune` options for one layer-scope sparsity `s`."""
 
@@ -310,7 +312,7 @@ def compress(
     labels: np.ndarray | None = None,
     max_drop: float = 1.0,
     bits: Sequence[int] = (),
-    method: str = "magnitude",
+    method: str = "calibrated",
     progress: bool = False,
     names: tuple[str, str] = ("calibration", "validation"),
 ) -> tuple[Any, CompressionReport]:
@@ -535,7 +537,7 @@ def compress_args(p: Any) -> None:
     p.add_argument("--labels", default=None, help="array of class labels in --validation")
     p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
     p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
-    p.add_argument("--method", choices=sorted(METHODS), default="magnitude")
+    p.add_argument("--method", choices=sorted(METHODS), default="calibrated")
     p.add_argument("--json", default=None, help="write the report as JSON")
 
 
