@@ -13,7 +13,7 @@ Trains two small spiking networks with snnTorch on scikit-learn's bundled 8x8 di
 Networks (LIF neurons, beta 0.9, threshold 1, reset to zero; rate-coded input, 25 steps):
 
 - `mlp`: 64-256-128-10;
-- `conv`: 1x8x8 -> conv 3x3 16 ch -> conv 3x3 32 ch stride 2 -> 512-10.
+- `conv`: 1x8x8 -> conv 3x3 8 ch -> conv 3x3 16 ch stride 2 -> 256-10.
 
 Splits (seeded): train 1000, validation 397, test 400, disjoint; calibration is the first 200
 training samples (the same spike trains). The test split is seen by nothing but the final
@@ -117,12 +117,12 @@ def build(kind: str):
             _leaky(10),
         )
     return nn.Sequential(
-        nn.Conv2d(1, 16, 3, padding=1),
-        _leaky(16, 8, 8),
-        nn.Conv2d(16, 32, 3, stride=2, padding=1),
-        _leaky(32, 4, 4),
+        nn.Conv2d(1, 8, 3, padding=1),
+        _leaky(8, 8, 8),
+        nn.Conv2d(8, 16, 3, stride=2, padding=1),
+        _leaky(16, 4, 4),
         nn.Flatten(),
-        nn.Linear(512, 10),
+        nn.Linear(256, 10),
         _leaky(10),
     )
 
