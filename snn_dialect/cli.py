@@ -12,6 +12,7 @@ snn-opt fit net.{mlir,nir} --chip xylo-audio2 [--json report.json] [--report-onl
 snn-opt fit --list [--chip NAME]
 snn-opt compress net.{mlir,nir} --calibration cal.npz --validation val.npz [--labels KEY]
                  [--max-drop 1.0] [--bits 8,4] [--method M] -o out.{nir,mlir} [--json r.json]
+snn-opt xylo net.{mlir,nir} -o spec.{npz,json} [--input spikes.npz] [--check]
 snn-opt net.mlir -p 'snn-dead-neuron,snn-fuse' [-o out.mlir] [--split-input-file] ...
 ```
 
@@ -451,6 +452,18 @@ def run_compress(args: argparse.Namespace) -> None:
     run_compress(args)
 
 
+def _xylo_args(p: argparse.ArgumentParser) -> None:
+    from snn_dialect.xylo_cli import add_arguments
+
+    add_arguments(p)
+
+
+def run_xylo(args: argparse.Namespace) -> None:
+    from snn_dialect.xylo_cli import run
+
+    run(args)
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its help line, its arguments and what it does."""
@@ -479,6 +492,7 @@ COMMANDS: dict[str, Command] = {
         _compress_args,
         run_compress,
     ),
+    "xylo": Command("lower to a Xylo Audio 2 spec, print the fit report", _xylo_args, run_xylo),
 }
 """The subcommands; a new one is one entry here."""
 
