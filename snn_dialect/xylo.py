@@ -52,16 +52,28 @@ from snn_dialect.integer_sim import MAX_DASH, MAX_WEIGHT_SHIFT, STATE_MAX, XyloS
 from snn_dialect.interfaces import synapse_of, value_shape
 from snn_dialect.ops import AddOp, AffineOp, CubaLIFOp, GraphOp, LinearOp, RecurrentOp
 
-XYLO_AUDIO2: dict[str, int] = {
-    "inputs": 16,
-    "hidden": 1000,
-    "outputs": 8,
-    "weight_bits": 8,
-    "synapses_per_hidden_neuron": 2,
-}
-"""Xylo Audio 2 (SYNS61201) limits: Rockpool's `xylo_mapper.py` (16 input channels, 1000
-hidden and 8 output neurons) and `XyloSim.from_specification` (int8 weights, two synaptic
-states per hidden neuron)."""
+CHIP = "xylo-audio2"
+"""The chip description (`snn_dialect.targets`) whose limits the lowering checks."""
+
+
+def xylo_limits(chip: str = CHIP) -> dict[str, int]:
+    """The limits the lowering checks, read from the chip description (each with its source
+    there): input channels, hidden and output neurons, hidden fan-out, input and recurrent
+    weight memory (per synaptic state)."""
+    from snn_dialect.targets import get_chip
+
+    description = get_chip(chip)
+    names = {
+        "inputs": "input_channels",
+        "hidden": "hidden_neurons",
+        "outputs": "output_neurons",
+        "fan_out": "fan_out",
+        "input_weights": "input_weights",
+        "recurrent_weights": "recurrent_weights",
+    }
+    found = {key: description.value(name) for key, name in names.items()}
+    return {key: int(value) for key, value in found.items() if value is not None}
+
 
 THRESHOLD_BUDGET = 2**12
 """Largest threshold the weight shift may produce (the 16-bit state keeps 8 thresholds)."""
@@ -358,7 +370,7 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
     docstring); raises `XyloFitError` when the network does not fit."""
     from snn_dialect.simulator import find_graph
 
-    limits = XYLO_AUDIO2 if limits is None else limits
+    limits = xylo_limits() if limits is None else limits
     graph = find_graph(module)
     where = _where(graph)
     if len(graph.block.args) != 1 or len(graph.output_op.operands) != 1:
@@ -418,6 +430,7 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
         dt=dt,
     )
     spec.check()
+    _check_memory(spec, limits, hidden.op, w_syn, r_syn)
     notes = [
         "reset: NIR resets to v_reset = 0, the chip subtracts the threshold",
         "hidden neurons may spike up to 31 times per step (NIR: once)",
@@ -431,6 +444,7 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
             "input channels": (n_in, limits["inputs"]),
             "hidden neurons": (n, limits["hidden"]),
             "output neurons": (n_out, limits["outputs"]),
+            **_memory_usage(spec, limits),
         },
         synapses={
             "input": int(np.count_nonzero(spec.weights_in)),
@@ -462,6 +476,54 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
         notes=notes,
     )
     return XyloLowering(spec, report)
+
+
+def _memory_usage(spec: XyloSpec, limits: dict[str, int]) -> dict[str, tuple[int, int]]:
+    fan_out = np.count_nonzero(spec.weights_rec, axis=(1, 2)) + np.count_nonzero(
+        spec.weights_out, axis=1
+    )
+    found = {
+        "largest hidden fan-out": (int(fan_out.max(initial=0)), limits.get("fan_out")),
+        "input weight memory": (
+            int(np.count_nonzero(spec.weights_in[:, :, 0])),
+            limits.get("input_weights"),
+        ),
+        "recurrent weight memory": (
+            int(np.count_nonzero(spec.weights_rec[:, :, 0])),
+            limits.get("recurrent_weights"),
+        ),
+    }
+    return {k: (u, m) for k, (u, m) in found.items() if m is not None}
+
+
+def _check_memory(
+    spec: XyloSpec,
+    limits: dict[str, int],
+    hidden: Operation,
+    w_syn: Operation,
+    r_syn: Operation | None,
+) -> None:
+    """Fan-out of each hidden neuron (recurrent and readout synapses) and the weight memories."""
+    fan_out = np.count_nonzero(spec.weights_rec, axis=(1, 2)) + np.count_nonzero(
+        spec.weights_out, axis=1
+    )
+    if "fan_out" in limits and fan_out.size and fan_out.max() > limits["fan_out"]:
+        i = int(np.argmax(fan_out))
+        raise XyloFitError(
+            f"{_where(hidden)}: neuron {i} has fan-out {int(fan_out[i])}, Xylo Audio 2 allows "
+            f"{limits['fan_out']} (exceeded by {int(fan_out[i]) - limits['fan_out']}; "
+            "snn-prune reduces it)"
+        )
+    for key, op, weights in (
+        ("input_weights", w_syn, spec.weights_in),
+        ("recurrent_weights", r_syn, spec.weights_rec),
+    ):
+        used = int(np.count_nonzero(weights[:, :, 0]))
+        if op is not None and key in limits and used > limits[key]:
+            raise XyloFitError(
+                f"{_where(op)}: {used} nonzero weights, Xylo Audio 2's {key.replace('_', ' ')} "
+                f"memory holds {limits[key]} (exceeded by {used - limits[key]})"
+            )
 
 
 def _range(x: np.ndarray) -> tuple[float, float]:

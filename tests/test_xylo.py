@@ -185,6 +185,17 @@ def test_networks_over_a_limit_get_one_line_naming_it(build, message: str):
 def test_networks_at_the_limits_fit():
     low = lower_to_xylo(xylo_shaped(np.random.default_rng(0), 16, 1000, 8, recurrent=False))
     assert low.report.usage["hidden neurons"] == (1000, 1000)
+    assert low.report.usage["input channels"] == (16, 16)
+    assert low.report.usage["output neurons"] == (8, 8)
+
+
+def test_fan_out_at_and_over_the_limit():
+    """Dense recurrence over 57 neurons plus 7 readouts is a fan-out of 64, the limit."""
+    rng = np.random.default_rng(1)
+    low = lower_to_xylo(xylo_shaped(rng, 4, 57, 7, rec_density=1.0))
+    assert low.report.usage["largest hidden fan-out"] == (64, 64)
+    with pytest.raises(XyloFitError, match=r"fan-out 65, Xylo Audio 2 allows 64 \(exceeded by 1"):
+        lower_to_xylo(xylo_shaped(rng, 4, 58, 7, rec_density=1.0))
 
 
 def test_sinabs_cnn_gets_the_reason_it_does_not_fit(capsys: pytest.CaptureFixture[str]):

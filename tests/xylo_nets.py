@@ -40,6 +40,7 @@ def xylo_shaped(
     dt: float = 1e-3,
     exact_taus: bool = False,
     import_dt: float | None = None,
+    rec_density: float = 0.5,
 ) -> ModuleOp:
     """input -> linear -> cuba_lif (+ recurrent linear) -> linear -> cuba_lif -> output;
     time constants in units of `dt`, the graph imported with `import_dt` (default `dt`)."""
@@ -53,7 +54,9 @@ def xylo_shaped(
     }
     edges = [("input", "fc1"), ("fc1", "hid"), ("hid", "fc2"), ("fc2", "out"), ("out", "output")]
     if recurrent:
-        w = rng.normal(0, 0.5, (n_hidden, n_hidden)) * (rng.random((n_hidden, n_hidden)) < 0.5)
+        w = rng.normal(0, 0.5, (n_hidden, n_hidden)) * (
+            rng.random((n_hidden, n_hidden)) < rec_density
+        )
         nodes["rec"] = nir.Linear(weight=(gain * w).astype(np.float32))
         edges += [("hid", "rec"), ("rec", "hid")]
     return import_nir(nir.NIRGraph(nodes=nodes, edges=edges), dt=import_dt or dt)
