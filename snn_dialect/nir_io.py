@@ -39,6 +39,11 @@ Limitations: NIR 1.0 computes a conv's input channels as `weight.shape[1]` (C_in
 Profile data travels in node metadata: each op's optional properties that hold what
 profiling measured (`firing_rates`, `profile_samples`, `profile_steps`, a synapse's
 `input_moment`) are written under the same keys and read back on import.
+
+Quantized weights (`snn-quantize`) keep their integer form: a synapse op's `weight_scale` and
+`weight_bits` go into its node's metadata (keys of the same names) and come back on import,
+where the verifier checks the weights against them; the pass's note (bits, `param_bits`,
+errors) travels with the graph's attributes.
 """
 
 from __future__ import annotations
@@ -447,6 +452,7 @@ class _Importer:
         if builder is None:
             raise NIRImportError(f"{where}: unsupported NIR primitive")
         op = builder(node, x, where)
+        _restore_quantization(node, op, where)
         self._append(op, name_hint(name), where)
         self.values[name] = op.results[0]
 
@@ -910,6 +916,7 @@ class _Exporter:
                 "result, which NIR cannot express"
             )
         node = self._convert(op)
+        _keep_quantization(op, node)
         source = op.operands[0]
         if isinstance(op, LinearOp | AffineOp) and len(value_shape(source)) > 1:
             flat = self._unique(f"{name}.flatten")
@@ -1051,6 +1058,43 @@ def restore_profile(node: nir.NIRNode, op: Operation, where: str) -> None:
             op.properties[key] = IntegerAttr(int(value.reshape(())), i64)
         else:
             op.properties[key] = dense_f32(value.astype(np.float32))
+
+
+# ---- quantized weights: `weight_scale` / `weight_bits` in the node's metadata ----------------
+
+
+QUANTIZABLE = (LinearOp, AffineOp, ConvOpBase)
+"""Ops that may carry `weight_scale` / `weight_bits`."""
+
+
+def _keep_quantization(op: Operation, node: nir.NIRNode) -> None:
+    """Copy a synapse op's integer form (`snn-quantize`) into the NIR node's metadata."""
+    scale, bits = op.properties.get("weight_scale"), op.properties.get("weight_bits")
+    if scale is None or not isinstance(bits, IntegerAttr):
+        return
+    metadata = dict(node.metadata) if isinstance(node.metadata, dict) else {}
+    metadata["weight_scale"] = np.array(to_array(scale), dtype=np.float32)  # type: ignore[arg-type]
+    metadata["weight_bits"] = int(bits.value.data)
+    node.metadata = metadata
+
+
+def _restore_quantization(node: nir.NIRNode, op: Operation, where: str) -> None:
+    """The inverse of `_keep_quantization`; the op's verifier then checks that the weights lie
+    on the recorded grid."""
+    metadata = getattr(node, "metadata", None)
+    if not isinstance(metadata, dict) or "weight_scale" not in metadata:
+        return
+    if "weight_bits" not in metadata or not isinstance(op, QUANTIZABLE):
+        raise NIRImportError(
+            f"{where}: metadata 'weight_scale' needs 'weight_bits' and a linear, affine or "
+            "conv node"
+        )
+    scale = np.asarray(metadata["weight_scale"], dtype=np.float32).reshape(-1)
+    bits = np.asarray(metadata["weight_bits"])
+    if bits.size != 1 or bits.dtype.kind not in "iu":
+        raise NIRImportError(f"{where}: metadata 'weight_bits' must be one integer")
+    op.properties["weight_scale"] = dense_f32(scale)
+    op.properties["weight_bits"] = IntegerAttr(int(bits), i64)
 
 
 def _shape(value: SSAValue) -> np.ndarray:

@@ -29,6 +29,7 @@ def _pass(module: str, cls: str) -> Callable[[], type[ModulePass]]:
 
 PASSES: dict[str, tuple[str, str]] = {
     "convert-snn-to-linalg": ("transforms.convert_snn_to_linalg", "ConvertSnnToLinalgPass"),
+    "convert-snn-to-xylo": ("transforms.convert_snn_to_xylo", "ConvertSnnToXyloPass"),
     "snn-dead-neuron": ("transforms.dead_neuron", "DeadNeuronPass"),
     "snn-fuse": ("transforms.fuse", "FusePass"),
     "snn-prune": ("transforms.prune", "PrunePass"),

@@ -49,7 +49,7 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 
 from snn_dialect.diagnostics import SNNError
 from snn_dialect.integer_sim import MAX_DASH, MAX_WEIGHT_SHIFT, STATE_MAX, XyloSpec
-from snn_dialect.interfaces import synapse_of, value_shape
+from snn_dialect.interfaces import NeuronOp, synapse_of, value_shape
 from snn_dialect.ops import AddOp, AffineOp, CubaLIFOp, GraphOp, LinearOp, RecurrentOp
 
 CHIP = "xylo-audio2"
@@ -197,8 +197,6 @@ def _population(op: Operation | None, role: str, limit: int) -> Population:
             f"{found}: the {role} neurons must be snn.cuba_lif (Xylo's neurons have a synaptic "
             "current and a membrane)"
         )
-    from snn_dialect.interfaces import NeuronOp
-
     trait = op.get_trait(NeuronOp)
     assert trait is not None
     params = {k: v.astype(np.float64) for k, v in trait.parameters(op).items()}
@@ -387,6 +385,11 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
                 raise XyloFitError(
                     f"{where}: input has {n_in} channels, Xylo Audio 2 has {limits['inputs']} "
                     f"(exceeded by {n_in - limits['inputs']})"
+                )
+            if op.get_trait(NeuronOp) is not None:
+                raise XyloFitError(
+                    f"{_where(op)}: Xylo's neurons are CubaLIF (snn.cuba_lif); an instantaneous "
+                    "synapse has no counterpart (the chip adds, then decays its current)"
                 )
             raise XyloFitError(
                 f"{_where(op)}: Xylo Audio 2 runs dense input, recurrent and output weights "
