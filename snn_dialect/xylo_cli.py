@@ -23,9 +23,11 @@ from snn_dialect.diagnostics import SNNError
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    from snn_dialect.cli import _positive_float
+
     p.add_argument("model", help="a .nir file or .mlir text in the snn dialect")
     p.add_argument("-o", "--output", required=True, help="the spec to write (.npz or .json)")
-    p.add_argument("--dt", type=float, default=None, help="time step (s) for a NIR model")
+    p.add_argument("--dt", type=_positive_float, default=None, help="time step (s) for NIR")
     p.add_argument("--input", default=None, help=".npz of [T, B, inputs] spikes: measure drift")
     p.add_argument("--reference", default=None, help="float network to measure drift from")
     p.add_argument("--check", action="store_true", help="run the spec in xylosim (--input)")
@@ -63,7 +65,8 @@ def run(args: argparse.Namespace) -> None:
             f"{drift['samples']} samples): spike totals {drift['float_spikes']} -> "
             f"{drift['chip_spikes']} ({100 * drift['count_difference']:.1f}% moved), "
             f"{100 * drift['count_agreement']:.1f}% of per-neuron counts equal, argmax agreement "
-            f"{100 * drift['argmax_agreement']:.1f}%"
+            f"{100 * drift['argmax_agreement']:.1f}%; rounding tau to 2^dash dt alone moves "
+            f"{100 * drift['tau_rounding_difference']:.1f}% in the float network"
         )
         if args.check:
             report["xylosim"] = _check(lowering.spec, x)
