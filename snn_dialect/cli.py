@@ -53,7 +53,7 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
 from snn_dialect.dense import to_array
-from snn_dialect.diagnostics import SNNError, atomic_path, check_writable
+from snn_dialect.diagnostics import SNNError, atomic_path, check_writable, warnings_on_success
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
 from snn_dialect.ops import GraphOp, verify_module
@@ -67,7 +67,7 @@ HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # --------------------------------------------------------------------------------------------
 
 
-def load_module(path: str | Path, dt: float | None = None) -> ModuleOp:
+def load_module(path: str | Path, dt: float | None = None, name: str | None = None) -> ModuleOp:
     """The verified module in a NIR file or an `.mlir` text file; `dt` applies to NIR."""
     path = Path(path)
     if not path.is_file():
@@ -75,7 +75,7 @@ def load_module(path: str | Path, dt: float | None = None) -> ModuleOp:
     with path.open("rb") as f:
         is_hdf5 = f.read(len(HDF5_SIGNATURE)) == HDF5_SIGNATURE
     if path.suffix == ".nir" or is_hdf5:
-        return import_nir(path, dt)
+        return import_nir(path, dt, name)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -216,7 +216,7 @@ def _summary(line: str, to_stdout: bool) -> None:
 
 
 def run_import(args: argparse.Namespace) -> None:
-    module = load_module(args.model, args.dt)
+    module = load_module(args.model, args.dt, args.name)
     emit_module(module, args.output)
 
 
@@ -370,7 +370,19 @@ def _new_notes(before: ModuleOp, after: ModuleOp) -> bool:
 def _model_args(p: argparse.ArgumentParser, output_help: str, required: bool = False) -> None:
     p.add_argument("model", help="a .nir file or .mlir text in the snn dialect")
     p.add_argument("-o", "--output", required=required, help=output_help)
-    p.add_argument("--dt", type=_positive_float, default=None, help="time step (s) for a NIR model")
+    p.add_argument(
+        "--dt",
+        type=_positive_float,
+        default=None,
+        help="time step (s) for a NIR model (default: the file's metadata 'dt', else one "
+        "implied by r = tau/dt, else 1e-4, with a warning)",
+    )
+
+
+INPUT_HELP = (
+    "input spikes: a .npz with one [T, B, ...] array per graph input (key 'input', the "
+    "input's name or 'input_<i>'), or a .npy holding the single input's array"
+)
 
 
 def _positive_float(text: str) -> float:
@@ -385,6 +397,7 @@ def _positive_float(text: str) -> float:
 
 def _import_args(p: argparse.ArgumentParser) -> None:
     _model_args(p, "the .mlir file to write (default: stdout)")
+    p.add_argument("--name", default=None, help="the graph's symbol name (default: file stem)")
 
 
 def _export_args(p: argparse.ArgumentParser) -> None:
@@ -393,14 +406,14 @@ def _export_args(p: argparse.ArgumentParser) -> None:
 
 def _simulate_args(p: argparse.ArgumentParser) -> None:
     _model_args(p, "the .npz file of outputs to write ('output' or 'output_<i>': [T, B, ...])")
-    p.add_argument("--input", required=True, help=".npz of [T, B, ...] input arrays")
+    p.add_argument("--input", required=True, help=INPUT_HELP)
     p.add_argument("--dtype", choices=("float32", "float64"), default="float32")
     p.add_argument("--progress", action="store_true", help="report progress on stderr")
 
 
 def _profile_args(p: argparse.ArgumentParser) -> None:
     _model_args(p, "the annotated .mlir file to write (default: stdout)")
-    p.add_argument("--input", required=True, help=".npz of [T, B, ...] input arrays")
+    p.add_argument("--input", required=True, help=INPUT_HELP)
 
 
 def _optimize_args(p: argparse.ArgumentParser) -> None:
@@ -411,7 +424,7 @@ def _optimize_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="passes, e.g. 'snn-dead-neuron,snn-fuse' (default: the snn-optimize pipeline)",
     )
-    p.add_argument("--input", default=None, help=".npz of inputs to profile before optimizing")
+    p.add_argument("--input", default=None, help=f"{INPUT_HELP}, to profile on before optimizing")
     p.add_argument("--nir-out", default=None, help="also write the result as a .nir file")
     p.add_argument(
         "--validation", default=None, help=".npz of inputs to measure the output drift on"
@@ -536,7 +549,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return e.code if isinstance(e.code, int) else 2
     where: Any = getattr(args, "model", None)
     try:
-        args.run(args)
+        with warnings_on_success():
+            args.run(args)
     except SNNError as e:
         return _error(str(e.at(where) if where is not None else e))
     except OSError as e:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,41 @@ class SNNError(Exception):
         located = type(self)(self.what, where)
         located.__cause__ = self.__cause__
         return located
+
+
+class SNNWarning(UserWarning):
+    """Something the user should know that does not stop the run (an assumed time step, a
+    layer that never spiked). Shown as one line, `snn-opt: warning: <where>: <what>`."""
+
+
+def warn(what: str, where: str | None = None) -> None:
+    """Issue an `SNNWarning` (one line on stderr unless the caller filters warnings)."""
+    text = " ".join(what.split())
+    warnings.warn(SNNWarning(f"{where}: {text}" if where else text), stacklevel=2)
+
+
+_show = warnings.showwarning
+
+
+def _show_one_line(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
+    if issubclass(category, SNNWarning):
+        print(f"snn-opt: warning: {message}", file=file or sys.stderr)
+        return
+    _show(message, category, filename, lineno, file, line)
+
+
+warnings.showwarning = _show_one_line
+
+
+@contextmanager
+def warnings_on_success() -> Iterator[None]:
+    """Hold back the warnings raised in the block and show them when it succeeds: a failing
+    run prints its one-line error and nothing else."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        yield
+    for w in caught:
+        warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
 class NIRImportError(SNNError):

@@ -15,7 +15,10 @@ Import (`import_nir`) makes one `snn.graph` per NIR graph:
   defaults to 0, `w_in` to 1); conv padding `'same'`/`'valid'` becomes numbers.
 * Nested `NIRGraph` nodes with one `Input` and one `Output` are inlined (their nodes are
   named `<graph>.<node>`).
-* `dt` comes from the caller, else from the graph's metadata `dt`, else `DEFAULT_DT`.
+* `dt` comes from the caller, else from the graph's metadata `dt`, else from the neuron
+  parameters where they imply one (snnTorch writes `r = tau/dt`: when every LIF/CubaLIF/LI
+  node has `r != 1` and `tau/r` is one value, that value is dt), else `DEFAULT_DT`. Without
+  metadata `dt` the import warns (`SNNWarning`, one line) with the value it took and why.
 
 Export (`export_nir`, `write_nir`) is the inverse: `snn.add` and the `snn.recurrent` of a
 cycle disappear (their operands' producers connect to their users); an `snn.recurrent` whose
@@ -73,7 +76,7 @@ from xdsl.parser import Parser
 from xdsl.utils.exceptions import ParseError, VerifyException
 
 from snn_dialect.dense import dense_f32, tensor_f32, to_array
-from snn_dialect.diagnostics import NIRExportError, NIRImportError, atomic_path
+from snn_dialect.diagnostics import NIRExportError, NIRImportError, atomic_path, warn
 from snn_dialect.interfaces import ElementwiseOp, value_shape
 from snn_dialect.ops import (
     AddOp,
@@ -178,16 +181,27 @@ def _unreadable(path: Path, error: Exception) -> str:
     return unknown[0] if unknown else _reason(error)
 
 
-def import_nir(source: str | Path | nir.NIRGraph, dt: float | None = None) -> ModuleOp:
+def import_nir(
+    source: str | Path | nir.NIRGraph, dt: float | None = None, name: str | None = None
+) -> ModuleOp:
     """A module holding one verified `snn.graph` equivalent to the NIR graph `source` (a file
-    path or a `nir.NIRGraph`); `dt` overrides the graph's time step."""
+    path or a `nir.NIRGraph`); `dt` overrides the graph's time step, `name` the graph's
+    symbol name (default: the file's stem, or `net`)."""
     if isinstance(source, nir.NIRGraph):
-        graph, name, where = source, "net", None
+        graph, stem, where = source, "net", None
     else:
         path = Path(source)
-        graph, name, where = read_nir_file(path), path.stem or "net", str(path)
+        graph, stem, where = read_nir_file(path), path.stem or "net", str(path)
+    if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_$.]*", name):
+        raise NIRImportError(
+            f"graph name '{name}' is not a symbol name (letters, digits, '_', '$', '.'; not "
+            "starting with a digit)",
+            where,
+        )
+    name = name or stem
     try:
-        graph_op = _Importer(graph, name, _time_step(graph, dt)).build()
+        step, note = _time_step(graph, dt)
+        graph_op = _Importer(graph, name, step).build()
         module = ModuleOp([graph_op])
         module.verify()
     except NIRImportError as e:
@@ -196,14 +210,52 @@ def import_nir(source: str | Path | nir.NIRGraph, dt: float | None = None) -> Mo
         raise e.at(where) from e.__cause__
     except VerifyException as e:
         raise NIRImportError(f"the imported graph does not verify: {e}", where) from e
+    if note is not None:
+        warn(note, where)
     return module
 
 
-def _time_step(graph: nir.NIRGraph, dt: float | None) -> float:
+def implied_dt(graph: nir.NIRGraph) -> float | None:
+    """The time step that the neuron parameters imply, if any: snnTorch exports `r = tau/dt`
+    (`tau_mem` for CubaLIF), so when every LIF/CubaLIF/LI node has `r != 1` and all
+    `tau / r` agree (to 1e-4 relative), that ratio is dt."""
+    nodes, _ = _flatten_graph(graph)
+    ratios: list[np.ndarray] = []
+    for node in nodes.values():
+        if not isinstance(node, nir.LIF | nir.CubaLIF | nir.LI):
+            continue
+        try:
+            tau = np.asarray(node.tau_mem if isinstance(node, nir.CubaLIF) else node.tau, float)
+            r = np.asarray(node.r, float)
+            if r.size == 0 or np.any(r == 1.0) or np.any(r <= 0):
+                return None
+            ratios.append(np.ravel(tau / r))
+        except (TypeError, ValueError, AttributeError):
+            return None
+    if not ratios:
+        return None
+    flat = np.concatenate(ratios)
+    value = float(np.median(flat))
+    if not (np.isfinite(value) and value > 0) or np.any(np.abs(flat - value) > 1e-4 * value):
+        return None
+    return float(f"{value:.6g}")
+
+
+def _time_step(graph: nir.NIRGraph, dt: float | None) -> tuple[float, str | None]:
+    """The time step to import `graph` with, and a warning to give when the file had none."""
     if dt is None:
         metadata = graph.metadata if isinstance(graph.metadata, dict) else {}
         if "dt" not in metadata:
-            return DEFAULT_DT
+            implied = implied_dt(graph)
+            if implied is not None:
+                return implied, (
+                    f"no 'dt' in the graph metadata; inferred dt = {implied:g} s from the "
+                    "neuron parameters (r = tau/dt, as snnTorch exports); set it with --dt"
+                )
+            return DEFAULT_DT, (
+                f"no 'dt' in the graph metadata; assuming dt = {DEFAULT_DT:g} s; set it with "
+                "--dt (e.g. --dt 1 for Sinabs networks, whose IF neurons count steps)"
+            )
         try:
             value = np.asarray(metadata["dt"], dtype=np.float64)
         except (TypeError, ValueError):
@@ -215,7 +267,7 @@ def _time_step(graph: nir.NIRGraph, dt: float | None) -> float:
         dt = float(value.reshape(()))
     if not (np.isfinite(dt) and dt > 0):
         raise NIRImportError(f"dt must be a positive finite number, got {dt}")
-    return float(dt)
+    return float(dt), None
 
 
 class _PassThrough:

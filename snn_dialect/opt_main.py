@@ -28,7 +28,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from snn_dialect.diagnostics import SNNError, atomic_path, check_writable
+from snn_dialect.diagnostics import SNNError, atomic_path, check_writable, warnings_on_success
 
 PROG = "snn-opt"
 
@@ -226,9 +226,10 @@ def main(argv: Sequence[str], commands: Sequence[tuple[str, str]] = ()) -> int:
             )
             return 2
     try:
-        tool = SNNOptMain(argv, commands)
-        where = tool.args.input_file or "<stdin>"
-        tool.run()
+        with warnings_on_success():
+            tool = SNNOptMain(argv, commands)
+            where = tool.args.input_file or "<stdin>"
+            tool.run()
     except SystemExit as e:  # --help, --version
         return e.code if isinstance(e.code, int) else 0
     except UsageError as e:

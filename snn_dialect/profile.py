@@ -21,6 +21,7 @@ from xdsl.ir import Operation
 from snn_dialect.calibration import measure, set_graph_input_rates, set_input_moment
 from snn_dialect.dense import dense_f32
 from snn_dialect.ops import GraphOp
+from snn_dialect.silence import warn_silent
 from snn_dialect.simulator import SimulationResult, find_graph, simulate
 
 
@@ -67,4 +68,5 @@ def annotate_firing_rates(
         op.properties["firing_rates"] = dense_f32(rates)
         op.properties["profile_samples"] = samples
         op.properties["profile_steps"] = steps
+    warn_silent(module)
     return module

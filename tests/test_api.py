@@ -8,6 +8,7 @@ import nir
 import numpy as np
 import pytest
 from xdsl.dialects.builtin import ModuleOp
+from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect import (
     LayerNode,
@@ -152,7 +153,9 @@ def test_fully_dead_layer_does_not_crash() -> None:
             layer("o", np.ones((2, 3)), bias=[0.5, 0.25]),
         ]
     )
-    optimized, report = optimize(graph)
+    with pytest.raises(PassFailedException, match="allow_silent_layers=true"):
+        optimize(graph)  # a whole layer that never fired in the profile: refused by default
+    optimized, report = optimize(graph, "snn-optimize{allow_silent_layers=true}")
     # the dead layer goes; the output layer reads the input through zero weights
     assert [layer.name for layer in optimized.layers] == ["o"]
     assert not optimized.layers[0].weights.any()

@@ -284,8 +284,14 @@ def test_subprocess_exit_status_and_stderr(tmp_path):
         command = [sys.executable, "-m", "snn_dialect.cli", *map(str, argv)]
         return subprocess.run(command, capture_output=True, text=True, check=False)
 
-    ok = snn_opt("import", LIF, "-o", out)
+    ok = snn_opt("import", LIF, "--dt", "1e-4", "-o", out)
     assert (ok.returncode, ok.stderr) == (0, "")
+    warned = snn_opt("import", LIF, "-o", out)  # the file has no dt: one line says so
+    assert warned.returncode == 0
+    assert warned.stderr == (
+        f"snn-opt: warning: {LIF}: no 'dt' in the graph metadata; assuming dt = 0.0001 s; "
+        "set it with --dt (e.g. --dt 1 for Sinabs networks, whose IF neurons count steps)\n"
+    )
     assert out.read_text().startswith("builtin.module {")
     bad = snn_opt("import", _truncated(tmp_path), "-o", tmp_path / "other.mlir")
     assert bad.returncode == 1

@@ -20,6 +20,7 @@ from xdsl.utils.exceptions import PassFailedException
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp, RecurrentOp
+from snn_dialect.silence import layer_label, measured_on, silent_layers
 from transforms.cleanup import erase_unreachable_ops, tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow
 from transforms.notes import record_approximation
@@ -176,7 +177,10 @@ class DeadNeuronPass(ModulePass):
     Ops whose results reach no output are erased. Graph inputs and outputs never change.
 
     Options: `spike_inputs` (graph inputs are spikes in [0, 1]; default false: unbounded),
-    `use_profile` (default true), `rate_threshold` (default 0.0: never fired in the profile).
+    `use_profile` (default true), `rate_threshold` (default 0.0: never fired in the profile),
+    `allow_silent_layers` (default false: a profiled layer none of whose neurons fired, and
+    that the bounds do not prove silent, makes the pass fail rather than remove the layer and
+    everything that only feeds it; such a profile usually means a wrong dt or wrong inputs).
     """
 
     name = "snn-dead-neuron"
@@ -184,12 +188,16 @@ class DeadNeuronPass(ModulePass):
     spike_inputs: bool = False
     use_profile: bool = True
     rate_threshold: float = 0.0
+    allow_silent_layers: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         if not 0.0 <= self.rate_threshold <= 1.0:
             raise PassFailedException(
                 f"{self.name}: rate_threshold must lie in [0, 1], got {self.rate_threshold}"
             )
+        if self.use_profile and not self.allow_silent_layers:
+            for graph in [g for g in op.walk() if isinstance(g, GraphOp)]:
+                self._refuse_silent_layers(graph)
         pattern = EliminateDeadNeurons(self.spike_inputs, self.use_profile, self.rate_threshold)
         PatternRewriteWalker(pattern, apply_recursively=True).rewrite_module(op)
         tidy(op)
@@ -197,4 +205,20 @@ class DeadNeuronPass(ModulePass):
             if count:
                 record_approximation(
                     graph, self.name, profiled_removed=count, rate_threshold=self.rate_threshold
+                )
+
+    def _refuse_silent_layers(self, graph: GraphOp) -> None:
+        """Fail on a profiled layer that never fired and is not proven silent."""
+        silent = silent_layers(graph, self.rate_threshold)
+        if not silent:
+            return
+        input_range = (0.0, 1.0) if self.spike_inputs else (-np.inf, np.inf)
+        bounds = value_bounds(graph, input_range)
+        for neuron in silent:
+            if not (bounds[neuron.results[0]][1] == 0).all():
+                raise PassFailedException(
+                    f"{self.name}: {layer_label(neuron)} in @{graph.sym_name.data} never fired "
+                    f"in the profile ({measured_on(neuron)}), so the whole layer would go on "
+                    "the profile's word alone; check dt and the inputs, or pass "
+                    "allow_silent_layers=true"
                 )

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
+from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.stats import graph_stats
 from transforms.dead_neuron import DeadNeuronPass
@@ -27,7 +28,8 @@ class OptimizePass(ModulePass):
 
     Exact, except that dead-neuron elimination also trusts profiled firing rates when they
     are present (profile-guided; `use_profile=false` makes the whole pipeline exact).
-    Options `spike_inputs` and `use_profile` are passed to `snn-dead-neuron`.
+    Options `spike_inputs`, `use_profile` and `allow_silent_layers` are passed to
+    `snn-dead-neuron`; `max_rounds` (>= 1) bounds the rounds.
     """
 
     name = "snn-optimize"
@@ -35,10 +37,15 @@ class OptimizePass(ModulePass):
     spike_inputs: bool = False
     use_profile: bool = True
     max_rounds: int = 10
+    allow_silent_layers: bool = False
 
     def pipeline(self) -> tuple[ModulePass, ...]:
         return (
-            DeadNeuronPass(spike_inputs=self.spike_inputs, use_profile=self.use_profile),
+            DeadNeuronPass(
+                spike_inputs=self.spike_inputs,
+                use_profile=self.use_profile,
+                allow_silent_layers=self.allow_silent_layers,
+            ),
             RedundancyPass(),
             FusePass(),
         )
@@ -49,6 +56,10 @@ class OptimizePass(ModulePass):
     def apply_with(self, op: ModuleOp, run: Callable[[ModulePass], None]) -> None:
         """Iterate the pipeline on `op`, applying each pass through `run` (which may time
         or report it)."""
+        if self.max_rounds < 1:
+            raise PassFailedException(
+                f"{self.name}: max_rounds must be at least 1, got {self.max_rounds}"
+            )
         passes = self.pipeline()
         for _ in range(self.max_rounds):
             before = fingerprint(op)
