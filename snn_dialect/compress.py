@@ -7,7 +7,8 @@ of a network, and keeps the most compressed one that stays within the budget.
    the pruning method reads from the IR).
 2. **Sensitivity**: each synapse op alone is pruned (`snn-prune`, layer scope, the chosen
    `method`: `calibrated` by default, which refits the kept weights from the calibration
-   statistics; `magnitude` or `activity`) at the sparsities of `SENSITIVITY_GRID`, and the output distance from the dense
+   statistics; `magnitude` or `activity`) at the sparsities of `SENSITIVITY_GRID`, and the
+   output distance from the dense
    network on the calibration inputs is measured: `1 - sum|a - b| / sum(|a| + |b|)` per
    sample over the output spike counts (or mean values), averaged, subtracted from 1.
 3. **Allocation**: for a global scale `mu`, layer `l` with `n_l` weights takes the grid
@@ -15,12 +16,16 @@ of a network, and keeps the most compressed one that stays within the budget.
    added: the Lagrangian of "most weights removed for a given total distance"). Sweeping `mu`
    gives a sequence of plans of growing total sparsity.
 4. **Search**: bisection over that sequence for the sparsest plan whose metric on the
-   validation inputs stays within `max_drop` points of the dense network's. The metric is the
+   validation inputs stays within `max_drop` points of the dense network's (assuming that a
+   sparser plan of the sequence never does better). With sequential calibration (the
+   default, for methods that read the profile) a candidate's ops are pruned in body order,
+   each on a new profile of the candidate pruned so far. The metric is the
    task accuracy with labels (argmax of output spike counts, or of the mean output value for
    non-spiking outputs; see `snn_dialect.drift`), else the share of validation samples whose
    most active output is unchanged (a collapse to silence scores near 0). With `bits`, each
-   width is searched the same way with `snn-quantize{bits=b}` applied to every candidate, and
-   the candidate with the least weight storage (nonzero weights x bits; 32 for float) wins.
+   width is checked with `snn-quantize{bits=b}` applied to the float result, and searched
+   below it only when that misses the budget; the quantized candidate with the least weight
+   storage (nonzero weights x bits) wins (float weights only when no width fits).
 5. **Exact clean-up**: `snn-optimize{use_profile=false}` removes what pruning left without
    fan-out (then quantization, which must come last), and the result is measured again on the
    validation inputs: the report gives that final figure.
@@ -57,7 +62,7 @@ from snn_dialect.ops import GraphOp
 from snn_dialect.simulator import find_graph, simulate
 from snn_dialect.stats import graph_stats
 
-SENSITIVITY_GRID = (0.3, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98)
+SENSITIVITY_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 """Sparsities at which each layer's sensitivity is measured; the allocation picks among them."""
 
 METHODS: dict[str, str] = {
@@ -165,9 +170,13 @@ class Candidates:
 
     Pruning at layer scope treats every synapse op on its own (from its weights and the
     profile), so the op pruned to `s` is taken from one run of the pass on the whole module
-    at sparsity `s` (cached)."""
+    at sparsity `s` (cached). With `calibration` inputs (sequential calibration), each op
+    after the first pruned one is pruned on a new profile of the candidate built so far, so
+    that it is calibrated on the activity of the already-pruned ops before it."""
 
-    def __init__(self, profiled: ModuleOp, method: str):
+    def __init__(
+        self, profiled: ModuleOp, method: str, calibration: list[np.ndarray] | None = None
+    ):
         if method not in METHODS:
             raise CompressionError(
                 f"unknown method '{method}'; valid: {', '.join(sorted(METHODS))}"
@@ -179,31 +188,44 @@ class Candidates:
         ops = list(graph.block.ops)
         self.sizes = np.array([_weights(ops[p]) for p in self.positions])
         self.names = [_name(ops[p], p) for p in self.positions]
+        self.calibration = calibration
         self._pruned: dict[float, list[Operation]] = {}
 
-    def pruned_ops(self, sparsity: float) -> list[Operation]:
-        """The synapse ops of the module pruned at `sparsity` (layer scope)."""
-        if sparsity not in self._pruned:
-            from snn_dialect.api import make_context, resolve_passes
+    def _prune(self, module: ModuleOp, sparsity: float) -> list[Operation]:
+        """The synapse ops of a pruned copy of `module` (all at `sparsity`, layer scope)."""
+        from snn_dialect.api import make_context, resolve_passes
 
-            module = self.profiled.clone()
-            for p in resolve_passes(METHODS[self.method].format(s=sparsity)):
-                p.apply(make_context(), module)
-            ops = list(find_graph(module).block.ops)
-            self._pruned[sparsity] = [ops[p] for p in self.positions]
+        pruned = module.clone()
+        for p in resolve_passes(METHODS[self.method].format(s=sparsity)):
+            p.apply(make_context(), pruned)
+        ops = list(find_graph(pruned).block.ops)
+        return [ops[p] for p in self.positions]
+
+    def pruned_ops(self, sparsity: float) -> list[Operation]:
+        """The synapse ops of the profiled module pruned at `sparsity` (cached)."""
+        if sparsity not in self._pruned:
+            self._pruned[sparsity] = self._prune(self.profiled, sparsity)
         return self._pruned[sparsity]
 
     def build(self, plan: Sequence[float]) -> ModuleOp:
         """A copy of the profiled module with synapse op `i` pruned to `plan[i]`."""
+        from snn_dialect.profile import annotate_firing_rates
+
         module = self.profiled.clone()
-        ops = list(find_graph(module).block.ops)
+        changed = False
         for i, (position, sparsity) in enumerate(zip(self.positions, plan, strict=True)):
             if sparsity <= 0:
                 continue
-            old = ops[position]
-            new = self.pruned_ops(sparsity)[i].clone()
+            if changed and self.calibration is not None:
+                annotate_firing_rates(module, self.calibration)
+                source = self._prune(module, sparsity)[i]
+            else:
+                source = self.pruned_ops(sparsity)[i]
+            old = list(find_graph(module).block.ops)[position]
+            new = source.clone()
             new.operands = old.operands
             Rewriter.replace_op(old, new)
+            changed = True
         return module
 
     def sparsity(self, plan: Sequence[float]) -> float:
@@ -315,6 +337,7 @@ def compress(
     method: str = "calibrated",
     progress: bool = False,
     names: tuple[str, str] = ("calibration", "validation"),
+    sequential: bool = True,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -322,7 +345,8 @@ def compress(
     `model`: an xDSL module, a `nir.NIRGraph` or an `SNNGraph` (returned as the same kind);
     `calibration`, `validation`: `[T, B, *shape]` per graph input; `labels`: one class index
     per validation sample; `bits`: weight widths to try (none: float weights); `names`: how the
-    report names the two data sets."""
+    report names the two data sets; `sequential`: calibrate each pruned op on the profile of
+    the candidate pruned so far (methods that read the profile)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
 
@@ -353,7 +377,7 @@ def compress(
     before = graph_stats(module)
     log(f"compress: profiling on {names[0]} ({cal[0].shape[1]} samples)")
     annotate_firing_rates(module, cal)
-    candidates = Candidates(module, method)
+    candidates = Candidates(module, method, cal if sequential and method != "magnitude" else None)
 
     reference_cal = simulate(module, cal).outputs[0]
     reference_val = simulate(module, val).outputs[0]
@@ -393,16 +417,23 @@ def compress(
         )
         return value
 
-    found: list[_Found] = []
-    for width in sorted(bits, reverse=True) if bits else [FLOAT_BITS]:
-        best = _bisect(plans, lambda plan, w=width: evaluate(plan, w) >= floor)
+    # float weights first (the dense network is within budget by definition); a width then
+    # starts from the float result and only searches below it when that misses the budget
+    top = _bisect(lambda i: evaluate(plans[i], FLOAT_BITS) >= floor, len(plans) - 1, False)
+    assert top is not None
+    found = [_Found(plans[top], FLOAT_BITS, candidates.sparsity(plans[top]), 0.0)]
+    quantized: list[_Found] = []
+    for width in sorted(bits, reverse=True):
+
+        def ok(i: int, width: int = width) -> bool:
+            return evaluate(plans[i], width) >= floor
+
+        best = top if ok(top) else _bisect(ok, top - 1, True) if top > 0 else None
         if best is None:
             log(f"compress: {width}-bit weights miss the budget even without pruning")
             continue
-        plan = plans[best]
-        found.append(_Found(plan, width, candidates.sparsity(plan), 0.0))
-    if not found:
-        found.append(_Found(plans[0], FLOAT_BITS, 0.0, baseline))
+        quantized.append(_Found(plans[best], width, candidates.sparsity(plans[best]), 0.0))
+    found = quantized or found
     size = [(f.bits * (1 - f.sparsity), f.bits) for f in found]
     chosen = found[min(range(len(found)), key=lambda i: size[i])]
 
@@ -444,21 +475,18 @@ def compress(
     return back(result), report
 
 
-def _bisect(plans: list[tuple[float, ...]], ok: Callable[[tuple[float, ...]], bool]) -> int | None:
-    """The largest index whose plan is `ok`, assuming `ok` holds up to some index and fails
-    after it (checked at the ends first); None when even the first plan fails."""
-    last = len(plans) - 1
-    if ok(plans[last]):
-        return last
-    if not ok(plans[0]):
+def _bisect(ok: Callable[[int], bool], last: int, check_first: bool) -> int | None:
+    """The largest index in `[0, last]` that is `ok`, assuming `ok` holds up to some index and
+    fails after it; index 0 is taken as `ok` unless `check_first` (then None if it fails)."""
+    if check_first and not ok(0):
         return None
-    low, high = 0, last  # ok(low), not ok(high)
-    while high - low > 1:
-        middle = (low + high) // 2
-        if ok(plans[middle]):
+    low, high = 0, last
+    while low < high:
+        middle = (low + high + 1) // 2
+        if ok(middle):
             low = middle
         else:
-            high = middle
+            high = middle - 1
     return low
 
 

@@ -75,7 +75,7 @@ def test_with_labels_the_metric_is_accuracy():
     assert report.achieved == pytest.approx(float((predictions(result, val) == labels).mean()))
     assert report.achieved >= report.baseline - 0.05
     assert report.bits == 16  # 2-bit weights miss the budget even dense
-    assert {s.bits for s in report.steps} == {16, 2}
+    assert {s.bits for s in report.steps} == {32, 16, 2}
 
 
 def test_a_zero_budget_never_loses_anything():
