@@ -58,8 +58,10 @@ def _plot_writer(before: ModuleMetrics, after: ModuleMetrics | None, where: str)
 
 def metrics_args(p: argparse.ArgumentParser) -> None:
     """Arguments of `snn-opt metrics`."""
+    from snn_dialect.cli import _positive_float
+
     p.add_argument("model", help="a .nir file or .mlir text in the snn dialect")
-    p.add_argument("--dt", type=float, default=None, help="time step (s) for a NIR model")
+    p.add_argument("--dt", type=_positive_float, default=None, help="time step (s) for a NIR model")
     p.add_argument(
         "--input",
         default=None,
