@@ -26,9 +26,10 @@ The mapping (per neuron; `dt` the graph's step, `d_syn`, `d_mem` the chip's deca
   16-bit state room for 8 thresholds.
 * thresholds: `floor(k_j v_threshold_j) + 1`, so that the chip's `V >= threshold` on integers
   is NIR's `v > v_threshold`.
-* bias: `v_leak` and the bias of an `snn.affine` feeding the population become the chip's
-  constant membrane input with the same steady state, `rint(k_j 2^-d_mem (v_leak + r w_in b))`
-  (the affine bias loses its synaptic filtering: reported when nonzero).
+* bias: `v_leak` and the biases `b` of the `snn.affine` ops feeding the population (input and
+  recurrent weights) become the chip's constant membrane input with the same steady state,
+  `rint(k_j 2^-d_mem (v_leak + r w_in b))` (a synapse bias loses its synaptic filtering:
+  reported when nonzero).
 * reset: the chip subtracts the threshold; NIR resets to `v_reset`, which must be 0 (the
   convention of snnTorch's export, which writes 0 even for networks trained with
   subtractive reset). Hidden neurons may spike several times in one step, and output
@@ -336,18 +337,26 @@ def _quantize_layer(
     return ints, threshold.astype(np.int64), shift, k, error / norm if norm else 0.0
 
 
-def _bias(pop: Population, k: np.ndarray, synapse: Operation) -> tuple[np.ndarray, bool]:
+def _bias(
+    pop: Population, k: np.ndarray, synapses: list[Operation | None]
+) -> tuple[np.ndarray, bool]:
+    """The chip's membrane bias for `pop` (from `v_leak` and the biases of the synapse ops
+    that feed it, input and recurrent) and whether a synapse bias was nonzero."""
     p = pop.params
-    trait = synapse_of(synapse)
-    b = trait.bias(synapse) if trait is not None else None
-    drive = p["v_leak"] + (0.0 if b is None else p["r"] * p["w_in"] * b.astype(np.float64))
+    b = np.zeros(pop.size)
+    for op in synapses:
+        trait = synapse_of(op) if op is not None else None
+        found = trait.bias(op) if trait is not None and op is not None else None
+        if found is not None:
+            b = b + found.astype(np.float64)
+    drive = p["v_leak"] + p["r"] * p["w_in"] * b
     bias = np.rint(k * np.exp2(-pop.dash_mem.astype(np.float64)) * drive)
     if np.any(np.abs(bias) > STATE_MAX):
         i = int(np.argmax(np.abs(bias)))
         raise XyloFitError(
             f"{_where(pop.op)}: bias of neuron {i} is {bias[i]:.0f}, outside Xylo's 16-bit range"
         )
-    return bias.astype(np.int64), b is not None and bool(np.any(b != 0))
+    return bias.astype(np.int64), bool(np.any(b != 0))
 
 
 def _matrix(op: Operation) -> np.ndarray:
@@ -411,8 +420,8 @@ def lower_to_xylo(module: ModuleOp | GraphOp, limits: dict[str, int] | None = No
     w_rec_f = _matrix(r_syn) if r_syn is not None else np.zeros((n, n))
     (w_in, w_rec), threshold, shift, k, err_h = _quantize_layer([w_in_f, w_rec_f], hidden)
     (w_out,), threshold_out, shift_out, k_out, err_o = _quantize_layer([_matrix(readout)], out_pop)
-    bias, synaptic_bias = _bias(hidden, k, w_syn)
-    bias_out, synaptic_bias_out = _bias(out_pop, k_out, readout)
+    bias, synaptic_bias = _bias(hidden, k, [w_syn, r_syn])
+    bias_out, synaptic_bias_out = _bias(out_pop, k_out, [readout])
     zeros2 = np.zeros((n_in, n, 1), np.int64)
     spec = XyloSpec(
         weights_in=np.concatenate([w_in[:, :, None], zeros2], axis=2),

@@ -327,3 +327,25 @@ def test_rockpool_loads_the_spec_file_and_agrees(tmp_path: Path):
         assert np.array_equal(out, ours.outputs[:, b])
         assert np.array_equal(record["Spikes"], ours.hidden[:, b])
     assert ours.outputs[:, :2].sum() > 0
+
+
+def test_recurrent_bias_counts_like_an_input_bias():
+    """The bias of a recurrent `snn.affine` is a constant drive like the input's (NIR: `W s +
+    b` from the first step): moving it into the input bias gives the same chip biases."""
+    from snn_dialect.dense import dense_f32, to_array
+    from snn_dialect.ops import AffineOp
+
+    def affines(module) -> dict[str, AffineOp]:
+        return {op.results[0].name_hint: op for op in module.walk() if isinstance(op, AffineOp)}
+
+    module = import_nir(DATA / BRAILLE[0])
+    moved = module.clone()
+    ops = affines(moved)
+    total = to_array(ops["fc1"].bias) + to_array(ops["lif1.w_rec"].bias)
+    ops["fc1"].properties["bias"] = dense_f32(total)
+    ops["lif1.w_rec"].properties["bias"] = dense_f32(np.zeros_like(total))
+    bias = lower_to_xylo(module).spec.bias
+    assert np.array_equal(bias, lower_to_xylo(moved).spec.bias)
+    dropped = moved.clone()
+    affines(dropped)["fc1"].properties["bias"] = dense_f32(to_array(affines(module)["fc1"].bias))
+    assert not np.array_equal(bias, lower_to_xylo(dropped).spec.bias)
