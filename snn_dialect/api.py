@@ -245,10 +245,14 @@ class OptimizationReport(StatsChange):
 def make_context() -> Context:
     """A context with the builtin and `snn` dialects loaded (and the others registered)."""
     from xdsl.dialects.builtin import Builtin
+    from xdsl.universe import Universe
 
     from snn_dialect.ops import SNN
 
     ctx = Context()
+    for name, factory in Universe.get_multiverse().all_dialects.items():
+        if name not in ("builtin", "snn"):
+            ctx.register_dialect(name, factory)
     ctx.load_dialect(Builtin)
     ctx.load_dialect(SNN)
     return ctx

@@ -53,7 +53,13 @@ from xdsl.printer import Printer
 from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyException
 
 from snn_dialect.dense import to_array
-from snn_dialect.diagnostics import SNNError, atomic_path, check_writable, warnings_on_success
+from snn_dialect.diagnostics import (
+    SNNError,
+    atomic_path,
+    check_writable,
+    parse_failure,
+    warnings_on_success,
+)
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
 from snn_dialect.ops import GraphOp, verify_module
@@ -82,10 +88,14 @@ def load_module(path: str | Path, dt: float | None = None, name: str | None = No
         raise SNNError("not a UTF-8 text file (NIR files end in .nir)", str(path)) from None
     from snn_dialect.api import make_context
 
+    if not text.strip():
+        raise SNNError("the file is empty (expected MLIR text holding an snn.graph)", str(path))
     try:
         module = Parser(make_context(), text, str(path)).parse_module()
     except ParseError as e:
         raise SNNError(e.msg, str(e.span.get_location())) from e
+    except (OverflowError, RecursionError) as e:
+        raise SNNError(parse_failure(e), str(path)) from e
     try:
         verify_module(module)
     except (VerifyException, DiagnosticException) as e:
@@ -122,6 +132,8 @@ def load_inputs(path: str | Path, graph: GraphOp) -> list[np.ndarray]:
         else:
             with loaded:
                 arrays = {k: np.asarray(loaded[k]) for k in loaded.files}
+    except MemoryError as e:
+        raise SNNError(f"the arrays do not fit in memory: {_first_line(e)}", where) from e
     except Exception as e:  # numpy raises OSError, ValueError, BadZipFile, EOFError ...
         raise SNNError(f"not a readable .npz file: {_first_line(e)}", where) from e
     args = graph.block.args
@@ -477,6 +489,20 @@ def run_xylo(args: argparse.Namespace) -> None:
     run(args)
 
 
+def _passes_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", nargs="?", default=None, help="one pass (default: all of them)")
+
+
+def run_passes_help(args: argparse.Namespace) -> None:
+    from snn_dialect.pass_docs import pass_classes, passes_text
+
+    if args.name is not None and args.name not in pass_classes():
+        raise SNNError(
+            f"unknown pass '{args.name}' (passes: {', '.join(pass_classes())})", "passes"
+        )
+    sys.stdout.write(passes_text(args.name))
+
+
 @dataclass(frozen=True)
 class Command:
     """A subcommand: its help line, its arguments and what it does."""
@@ -494,6 +520,9 @@ COMMANDS: dict[str, Command] = {
     ),
     "profile": Command("write measured firing rates into the IR", _profile_args, run_profile),
     "optimize": Command("run a pass pipeline, report what changed", _optimize_args, run_optimize),
+    "passes": Command(
+        "list the passes with their options, defaults and contracts", _passes_args, run_passes_help
+    ),
     "metrics": Command(
         "NeuroBench-style cost metrics per layer (footprint, sparsity, synaptic ops)",
         _metrics_args,
@@ -555,6 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _error(str(e.at(where) if where is not None else e))
     except OSError as e:
         return _error(f"{e.filename or where}: {e.strerror or e}")
+    except MemoryError as e:
+        return _error(f"{where}: out of memory ({_first_line(e) or 'allocation failed'})")
     except KeyboardInterrupt:
         _error("interrupted")
         return 130

@@ -67,6 +67,18 @@ def warnings_on_success() -> Iterator[None]:
         warnings.showwarning(w.message, w.category, w.filename, w.lineno, w.file, w.line)
 
 
+def parse_failure(error: BaseException) -> str:
+    """What a Python error raised while reading MLIR text means for the user."""
+    if isinstance(error, OverflowError):
+        return (
+            "a number does not fit in its type (an f32 literal beyond +-3.4e38); weights and "
+            "parameters must be finite f32 values"
+        )
+    if isinstance(error, RecursionError):
+        return "the input is nested too deeply (regions inside regions, thousands of levels)"
+    return f"cannot read the input: {type(error).__name__}: {error}"
+
+
 class NIRImportError(SNNError):
     """A NIR file or graph that cannot become an `snn.graph`."""
 

@@ -156,29 +156,81 @@ def read_nir_file(path: str | Path) -> nir.NIRGraph:
 
 
 def _unreadable(path: Path, error: Exception) -> str:
-    """Why `nir.read` failed: a missing `node` group or an unknown node type if the HDF5 file
-    shows one, else the reader's own message."""
-    unknown: list[str] = []
-
-    def visit(name: str, obj: Any) -> None:
-        if name.rsplit("/", 1)[-1] == "type" and isinstance(obj, h5py.Dataset):
-            value = obj[()]
-            kind = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
-            if not isinstance(getattr(nir, kind, None), type):
-                where = "/".join(["node", *name.split("/")[:-1]])
-                unknown.append(f"unknown node type '{kind}' at {where}")
-
+    """Why `nir.read` failed, in the user's terms: an empty, non-HDF5 or truncated file, a
+    missing `node` group, an unknown node type, or the first node (with its place in nested
+    graphs) whose parameters NIR refuses, and which parameter; else the reader's message."""
+    with path.open("rb") as f:
+        head = f.read(8)
+    if not head:
+        return "the file is empty (a NIR file is an HDF5 file)"
+    if head != b"\x89HDF\r\n\x1a\n":
+        return f"not an HDF5 file (a NIR file is one; this one starts with {head[:8]!r})"
     try:
         with h5py.File(path, "r") as f:
-            if "node" not in f:
+            if not isinstance(f.get("node"), h5py.Group):
                 return "it has no 'node' group"
-            node = f["node"]
-            if isinstance(node, h5py.Group):
-                visit("type", node.get("type"))
-                node.visititems(visit)
+            found = _bad_node(f["node"], "")
+            if found is not None:
+                return found
+    except OSError as e:
+        if "truncated" in str(e):
+            return "the HDF5 file is truncated (cut short while copying or writing?)"
+        return f"the HDF5 file is damaged: {_reason(e)}"
     except Exception:
         pass
-    return unknown[0] if unknown else _reason(error)
+    return _reason(error)
+
+
+def _bad_node(group: h5py.Group, where: str) -> str | None:
+    """The first problem NIR's reader finds in `group` (a serialised node), innermost first."""
+    kind_data = group.get("type")
+    if not isinstance(kind_data, h5py.Dataset):
+        return None
+    value = kind_data[()]
+    kind = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    *outer, own = where.split(".") if where else [""]
+    inside = f" in subgraph '{'.'.join(outer)}'" if outer else ""
+    label = f"node '{own}' ({kind}){inside}" if where else "the graph"
+    if not isinstance(getattr(nir, kind, None), type):
+        return f"node '{own}'{inside}: unknown node type '{kind}'"
+    nodes = group.get("nodes")
+    if kind == "NIRGraph" and isinstance(nodes, h5py.Group):
+        for name in nodes:
+            child = nodes[name]
+            if isinstance(child, h5py.Group):
+                found = _bad_node(child, f"{where}.{name}" if where else name)
+                if found is not None:
+                    return found
+        return None
+    for key, data in group.items():
+        if isinstance(data, h5py.Dataset) and key != "type" and data.dtype.kind in "OSU":
+            text = data[()]
+            text = text.decode("utf-8", "replace") if isinstance(text, bytes) else text
+            return f"{label}: parameter '{key}' is text ({text!r}), expected an array of numbers"
+    try:
+        from nir.serialization import read_node
+
+        read_node(group)
+    except KeyError as e:
+        missing = re.search(r"object '([^']+)' doesn't exist", str(e))
+        if missing:
+            return f"{label}: parameter '{missing.group(1)}' is missing"
+        return f"{label}: {_reason(e)}"
+    except TypeError as e:
+        missing = re.search(r"missing \d+ required positional arguments?: (.*)$", str(e))
+        if missing:
+            return f"{label}: parameter {missing.group(1)} is missing"
+        return f"{label}: {_reason(e)}"
+    except Exception as e:
+        if "same shape" in str(e):
+            shapes = ", ".join(
+                f"{k} {list(d.shape)}"
+                for k, d in group.items()
+                if isinstance(d, h5py.Dataset) and k != "type" and d.dtype.kind in "fiu"
+            )
+            return f"{label}: its parameters must all have one shape, got {shapes}"
+        return f"{label}: {_reason(e)}"
+    return None
 
 
 def import_nir(

@@ -19,6 +19,7 @@ from xdsl.dialects.builtin import (
     FloatAttr,
     FunctionType,
     IntegerAttr,
+    ModuleOp,
     StringAttr,
     TensorType,
     f64,
@@ -141,6 +142,11 @@ class GraphOp(IRDLOperation):
 
     def verify_(self) -> None:
         where = f"snn.graph @{self.sym_name.data}"
+        parent = self.parent_op()
+        if parent is not None and not isinstance(parent, ModuleOp):
+            raise VerifyException(
+                f"{where}: must sit directly in a builtin.module, not inside {parent.name}"
+            )
         dt = self.dt_value
         if not (np.isfinite(dt) and dt > 0):
             raise VerifyException(f"{where}: dt must be a positive finite number, got {dt}")

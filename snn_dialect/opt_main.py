@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import difflib
 import os
 import re
 import sys
 from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
-from io import StringIO
+from io import BytesIO, StringIO
 from typing import IO, NoReturn
 
 from xdsl.context import Context
@@ -28,7 +29,13 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
-from snn_dialect.diagnostics import SNNError, atomic_path, check_writable, warnings_on_success
+from snn_dialect.diagnostics import (
+    SNNError,
+    atomic_path,
+    check_writable,
+    parse_failure,
+    warnings_on_success,
+)
 
 PROG = "snn-opt"
 
@@ -129,7 +136,7 @@ class SNNOptMain(xDSLOptMain):
             super().setup_pipeline()
         except Exception as e:  # unknown pass names, bad options
             raise SNNError(
-                f"bad pass pipeline '{self.args.passes}': {_one_line(str(e))}",
+                pipeline_error(self.args.passes, e, self.available_passes),
                 self.get_input_name(),
             ) from e
         checked = self.pipeline.callback
@@ -162,6 +169,13 @@ class SNNOptMain(xDSLOptMain):
             ) from e
         out = StringIO()
         to_out = self.args.output_file is None
+        if extension == "mlir" and len(chunks) == 1 and not self.args.split_input_file:
+            chunk = chunks[0][0]
+            text = chunk.read()
+            if not text.strip():
+                raise SNNError("the input is empty (expected MLIR text)", self.get_input_name())
+            chunks = [(BytesIO(text), 0)]
+            chunk.close()
 
         def report(e: Exception) -> None:  # a diagnostic printed where xdsl-opt prints it
             text = "\n".join([str(e), *map(str, getattr(e, "__notes__", []))]) + "\n"
@@ -195,6 +209,33 @@ class SNNOptMain(xDSLOptMain):
             tmp.write_text(out.getvalue(), encoding="utf-8")
 
 
+def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> str:
+    """xDSL's complaint about a `-p` pipeline, said in the user's terms where it is one of
+    the common slips (a misspelt pass or option, an option value of the wrong type)."""
+    text = _one_line(str(error))
+    unknown = re.search(r"Unrecognized passes: \[(.*)\]", text)
+    if unknown:
+        names = re.findall(r"'([^']+)'", unknown.group(1))
+        hints = [difflib.get_close_matches(n, list(passes), n=1) for n in names]
+        said = ", ".join(
+            f"'{n}'" + (f" (did you mean {h[0]}?)" if h else "")
+            for n, h in zip(names, hints, strict=True)
+        )
+        return f"-p '{spec}': unknown pass {said}; '{PROG} passes' lists them"
+    option = re.search(
+        r'Provided arguments \["(.*?)"\] not found in expected arguments (.*)$', text
+    )
+    if option:
+        known = option.group(2).replace('"', "")
+        return f"-p '{spec}': no option '{option.group(1)}' (options: {known})"
+    types = re.search(r"Incompatible types: given \((.*?),?\), expected <class '(\w+)'>", text)
+    if types:
+        want = {"bool": "true or false", "int": "an integer", "float": "a number with a '.'"}
+        kind = want.get(types.group(2), types.group(2))
+        return f"-p '{spec}': an option value {types.group(1)} is not {kind}"
+    return f"-p '{spec}': {text}"
+
+
 def _message(e: BaseException, where: str) -> str:
     """The one line for an error raised while running on `where`."""
     if isinstance(e, SNNError):
@@ -206,8 +247,8 @@ def _message(e: BaseException, where: str) -> str:
         return f"{where}: {_one_line(str(e).strip().splitlines()[0] if str(e).strip() else '')}"
     if isinstance(e, OSError):
         return f"{e.filename or where}: {e.strerror or e}"
-    if isinstance(e, RecursionError):
-        return f"{where}: the input is nested too deeply"
+    if isinstance(e, OverflowError | RecursionError):
+        return f"{where}: {parse_failure(e)}"
     lines = str(e).strip().splitlines()
     return f"{where}: internal error: {type(e).__name__}: {lines[0] if lines else ''}"
 

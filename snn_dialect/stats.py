@@ -67,7 +67,10 @@ def graph_stats(model: ModuleOp | GraphOp | Operation) -> GraphStats:
     for op in model.walk():
         is_neuron = op.get_trait(NeuronOp) is not None
         is_synapse = synapse_of(op) is not None
-        size = int(np.prod(op.results[0].type.get_shape())) if op.results else 0  # type: ignore[union-attr]
+        if not (is_neuron or is_synapse):  # other dialects' ops (func, linalg, ...) count no layer
+            size = 0
+        else:
+            size = int(np.prod(op.results[0].type.get_shape())) if op.results else 0  # type: ignore[union-attr]
         if is_neuron:
             neurons += size
         # a layer emptied by dead-neuron elimination (zero width) is no layer

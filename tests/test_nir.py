@@ -572,7 +572,7 @@ def test_unknown_node_type_in_a_file_is_named(tmp_path):
     with h5py.File(path, "r+") as f:
         del f["node/nodes/x/type"]
         f["node/nodes/x/type"] = "Frobnicator"
-    with pytest.raises(NIRImportError, match="unknown node type 'Frobnicator' at node/nodes/x"):
+    with pytest.raises(NIRImportError, match="node 'x': unknown node type 'Frobnicator'"):
         import_nir(path)
 
 

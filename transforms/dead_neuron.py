@@ -175,6 +175,7 @@ class DeadNeuronPass(ModulePass):
       (c) profiled: its `firing_rates` are at or below `rate_threshold` (profile-guided; off
           with `use_profile=false`).
     Ops whose results reach no output are erased. Graph inputs and outputs never change.
+    Contract: (a) and (b) exact; (c) profile-guided, noted on the graph.
 
     Options: `spike_inputs` (graph inputs are spikes in [0, 1]; default false: unbounded),
     `use_profile` (default true), `rate_threshold` (default 0.0: never fired in the profile),

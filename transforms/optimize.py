@@ -28,6 +28,7 @@ class OptimizePass(ModulePass):
 
     Exact, except that dead-neuron elimination also trusts profiled firing rates when they
     are present (profile-guided; `use_profile=false` makes the whole pipeline exact).
+    Contract: exact with `use_profile=false`; profile-guided otherwise.
     Options `spike_inputs`, `use_profile` and `allow_silent_layers` are passed to
     `snn-dead-neuron`; `max_rounds` (>= 1) bounds the rounds.
     """

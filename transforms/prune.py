@@ -679,8 +679,19 @@ class PrunePass(ModulePass):
         if by_threshold + by_sparsity + (n_m is not None) != 1:
             raise PassFailedException(
                 f"{self.name}: give exactly one of threshold (> 0), sparsity (in [0, 1)) and "
-                f"n_m, got threshold={self.threshold} sparsity={self.sparsity}"
-                + (f" n_m={self.n_m}" if self.n_m else "")
+                "n_m (e.g. -p 'snn-prune{sparsity=0.5}'), got "
+                + (
+                    " and ".join(
+                        given
+                        for given, on in (
+                            (f"threshold={self.threshold}", by_threshold),
+                            (f"sparsity={self.sparsity}", by_sparsity),
+                            (f"n_m={self.n_m}", n_m is not None),
+                        )
+                        if on
+                    )
+                    or "none"
+                )
             )
         if by_sparsity and not self.sparsity < 1:
             raise PassFailedException(

@@ -248,6 +248,8 @@ class RedundancyPass(ModulePass):
       reading the same value into one `snn.add` are summed into one (exact).
     Zero weights inside a dense matrix are not synapses: the report does not count them.
     Graph inputs and outputs never change.
+
+    Contract: exact at `tolerance=0` (the default); approximate above, noted on the graph.
     """
 
     name = "snn-redundancy"

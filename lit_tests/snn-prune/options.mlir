@@ -15,8 +15,8 @@
 // A float option needs a decimal point: `1` is an integer and the pipeline parser refuses it.
 // RUN: not xdsl-opt %s -p 'snn-prune{sparsity=1}' 2>&1 | filecheck %s --check-prefix=INT
 
-// NONE:    snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m, got threshold=0.0 sparsity=-1.0
-// BOTH:    snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m, got threshold=0.1 sparsity=0.5
+// NONE:    snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m (e.g. -p 'snn-prune{sparsity=0.5}'), got none
+// BOTH:    snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m (e.g. -p 'snn-prune{sparsity=0.5}'), got threshold=0.1 and sparsity=0.5
 // RANGE:   snn-prune: sparsity must lie in [0, 1), got 1.0
 // SCOPE:   snn-prune: scope must be 'layer' or 'global', got 'network'
 // PROFILE: snn-prune: activity_aware needs profiled firing_rates, but no synapse op of @unprofiled reads a profiled spiking neuron op or graph input (profile the graph first)
@@ -26,7 +26,7 @@
 // DAMPING: snn-prune{method=calibrated}: damping must be > 0, got 0.0
 // NM-DIVIDE: snn-prune: n_m=1:4 needs M to divide the fan-in, but snn.linear %y has fan-in 2
 // NM-FORM: snn-prune{method=calibrated}: n_m must be 'N:M' with integers 1 <= N < M (at most N nonzero weights in every M consecutive inputs), got '3:2'
-// NM-BOTH: snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m, got threshold=0.0 sparsity=0.5 n_m=1:2
+// NM-BOTH: snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m (e.g. -p 'snn-prune{sparsity=0.5}'), got sparsity=0.5 and n_m=1:2
 // NM-STRUCTURED: snn-prune: n_m and structured=true exclude each other
 // INT:     Incompatible types: given (1,), expected <class 'float'>
 

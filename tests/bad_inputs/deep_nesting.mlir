@@ -1,0 +1,6000 @@
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+"test.op"() ({
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
+}) : () -> ()
