@@ -381,6 +381,9 @@ def main(argv: list[str] | None = None) -> None:
     mlps = [f for f in measured if f.name in MLP_SIZES]
     if len(mlps) >= 2:
         print_growth(mlps[0], mlps[-1])
+    by_name = {f.name: f for f in mlps}
+    if "large" in by_name and "xlarge" in by_name and mlps[0].name != "large":
+        print_growth(by_name["large"], by_name["xlarge"])  # beyond 20 M weights
     machine_notes(start_load)
 
 
