@@ -19,6 +19,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.utils.exceptions import VerifyException
 
+from snn_dialect.attr_cache import AttrMemo
 from snn_dialect.dense_text import install as _install_dense_text
 
 _install_dense_text()  # large attributes parse and print as hex at memory speed
@@ -64,7 +65,20 @@ def check_dense_f32(
             f"'{name}' has shape {list(attr_shape)} but {list(shape)} is expected"
         )
     array = to_array(attr)
-    if not np.isfinite(array).all():
-        bad = int(np.flatnonzero(~np.isfinite(array.reshape(-1)))[0])
+    bad = _first_non_finite.get(attr, "f32", lambda: _non_finite_at(array.reshape(-1)))
+    if bad >= 0:
         raise VerifyException(f"'{name}' holds a NaN or infinite value (element {bad})")
     return array
+
+
+_first_non_finite: AttrMemo[int] = AttrMemo()
+"""Per attribute: the first NaN or infinite element, or -1 (verifiers check every pass)."""
+
+
+def _non_finite_at(values: np.ndarray) -> int:
+    step = 1 << 20  # in slices: no weight-sized temporary
+    for start in range(0, len(values), step):
+        finite = np.isfinite(values[start : start + step])
+        if not finite.all():
+            return start + int(np.flatnonzero(~finite)[0])
+    return -1
