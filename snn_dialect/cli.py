@@ -325,7 +325,9 @@ def run_optimize(args: argparse.Namespace) -> None:
     inputs = _profile(module, args.input, args.model) if args.input is not None else None
     before = module.clone() if inputs is not None or validation is not None else None
     try:
-        report = run_passes(module, args.pipeline, inputs=inputs)
+        from snn_dialect.progress import PassProgress
+
+        report = run_passes(module, args.pipeline, on_pass=PassProgress(), inputs=inputs)
     except (ValueError, RuntimeError, DiagnosticException) as e:
         raise SNNError(str(e), args.model) from e
     from snn_dialect.metrics.command import report_writers

@@ -155,6 +155,12 @@ class IreeModule:
         arrays = [np.ascontiguousarray(x, dtype=np.float32) for x in arrays]
         steps = len(arrays[0])
         for x in arrays:
+            if x.ndim >= 2 and len(x) == steps and x.shape[1] != self.batch:
+                raise ValueError(
+                    f"inputs hold {x.shape[1]} samples but the module was compiled for "
+                    f"batch={self.batch} (IreeModule(..., batch={x.shape[1]}), or "
+                    f"-p 'convert-snn-to-linalg{{batch={x.shape[1]}}}' before iree-compile)"
+                )
             if x.ndim < 2 or x.shape[:2] != (steps, self.batch):
                 raise ValueError(
                     f"inputs must be [T, {self.batch}, ...] with one T, got {list(x.shape)}"

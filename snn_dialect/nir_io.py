@@ -36,8 +36,9 @@ Errors are `NIRImportError` / `NIRExportError` naming the file and the node or o
 
 Limitations: NIR 1.0 computes a conv's input channels as `weight.shape[1]` (C_in / groups), so
 `nir.read` with its default type check rejects grouped convolutions; `read_nir_file` (and so
-`import_nir`) then reads without NIR's check and checks shapes itself. A cycle holding several
-`snn.recurrent` ops exports as one NIR cycle, which imports with a single one-step delay.
+`import_nir`) then reads without NIR's check, says so in a warning, and checks shapes
+itself. A cycle holding several `snn.recurrent` ops exports as one NIR cycle, which imports
+with a single one-step delay.
 
 Profile data travels in node metadata: each op's optional properties that hold what
 profiling measured (`firing_rates`, `profile_samples`, `profile_steps`, a synapse's
@@ -147,12 +148,18 @@ def read_nir_file(path: str | Path) -> nir.NIRGraph:
         raise NIRImportError("not a file", str(path))
     try:
         return nir.read(path)
-    except Exception:  # h5py and nir raise anything from OSError to AssertionError
-        pass
+    except Exception as e:  # h5py and nir raise anything from OSError to AssertionError
+        checked = e
     try:
-        return nir.read(path, type_check=False)
+        graph = nir.read(path, type_check=False)
     except Exception as e:
         raise NIRImportError(f"not a readable NIR file: {_unreadable(path, e)}", str(path)) from e
+    warn(
+        f"NIR's type check rejects the file ({_reason(checked)}); read without it, the "
+        "importer checks shapes itself",
+        str(path),
+    )
+    return graph
 
 
 def _unreadable(path: Path, error: Exception) -> str:

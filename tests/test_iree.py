@@ -223,3 +223,12 @@ def test_the_comparison_can_fail(cases: Compiled):
     lif = next(op for op in reference.block.ops if op.name == "snn.lif")
     lif.properties["v_threshold"] = dense_f32(lif.array("v_threshold") * np.float32(1.01))  # type: ignore[attr-defined]
     assert cases.agreement("dense_chain", seed=0, reference=reference).spike_mismatches > 0
+
+
+def test_batch_mismatch_names_the_option(fixtures: Compiled):
+    """Inputs with another number of samples than the module was compiled for say how to
+    compile for theirs (`convert-snn-to-linalg{batch=N}`)."""
+    graph = _graphs(fixtures.module)[0]
+    x = [np.zeros((3, BATCH + 1, *a.type.get_shape()), np.float32) for a in graph.block.args]  # type: ignore[attr-defined]
+    with pytest.raises(ValueError, match=rf"convert-snn-to-linalg\{{batch={BATCH + 1}\}}"):
+        fixtures.iree.run(x, graph=graph.sym_name.data)

@@ -149,3 +149,16 @@ def test_statistics_of_modules_that_are_not_snn(capsys, tmp_path):
     assert code == 0 and "func.func @f" in out, err
     code, out, err = run(capsys, "optimize", LIF, "--dt", "1e-4", "-p", "convert-snn-to-linalg")
     assert code == 0 and "func.func" in out, err
+
+
+def test_pass_progress_is_silent_for_short_runs_and_reports_long_ones():
+    import io
+    from types import SimpleNamespace
+
+    from snn_dialect.progress import PassProgress
+
+    quiet, loud = io.StringIO(), io.StringIO()
+    PassProgress(after=60.0, stream=quiet)(SimpleNamespace(name="snn-fuse", seconds=0.1))
+    PassProgress(after=0.0, stream=loud)(SimpleNamespace(name="snn-fuse", seconds=4.25))
+    assert quiet.getvalue() == ""
+    assert loud.getvalue().startswith("snn-opt: snn-fuse done in 4.2 s (")
