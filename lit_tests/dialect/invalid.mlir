@@ -578,3 +578,17 @@ snn.graph @integer_value(%x: tensor<2xi32>) -> tensor<2xi32> attributes {dt = 1.
 // CHECK:      snn.graph @block_arguments: block argument types (tensor<3xf32>) do not match the function's input types (tensor<2xf32>)
 // CHECK-NEXT: "builtin.module"() ({
 // CHECK-NEXT:   "snn.graph"() <{sym_name = "block_arguments",
+
+// -----
+
+// A graph inside another graph (snn-optimize would otherwise drop it silently).
+snn.graph @outer(%x: tensor<1xf32>) -> tensor<1xf32> attributes {dt = 1.0e-04 : f64} {
+  snn.graph @inner(%y: tensor<1xf32>) -> tensor<1xf32> attributes {dt = 1.0e-04 : f64} {
+    snn.output %y : tensor<1xf32>
+  }
+  snn.output %x : tensor<1xf32>
+}
+
+// CHECK:      snn.graph @inner: must sit directly in a builtin.module, not inside snn.graph
+// CHECK-NEXT: "builtin.module"() ({
+// CHECK-NEXT:   "snn.graph"() <{sym_name = "outer",
