@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     rows, rates = [], []
     for name in NETWORKS:
         path = ROOT / "tests" / "data" / f"{name}.nir"
-        original = import_nir(path)
+        original = import_nir(path, dt=1e-4)
         module = original.clone()
         run_passes(module, "snn-optimize,snn-quantize")
         spec = lower_to_xylo(module).spec

@@ -20,8 +20,8 @@ DATA = Path(__file__).parent / "data"
 @pytest.mark.parametrize(
     ("name", "dt", "pipeline"),
     [
-        ("braille_noDelay_noBias_subtract.nir", None, "snn-quantize"),
-        ("braille_noDelay_bias_zero.nir", None, "snn-quantize{bits=6 per_channel=true}"),
+        ("braille_noDelay_noBias_subtract.nir", 1e-4, "snn-quantize"),
+        ("braille_noDelay_bias_zero.nir", 1e-4, "snn-quantize{bits=6 per_channel=true}"),
         ("cnn_sinabs.nir", 1.0, "snn-quantize{per_channel=true param_bits=0}"),
     ],
 )
@@ -38,7 +38,7 @@ def test_quantized_module_round_trips(tmp_path: Path, name: str, dt: float | Non
 
 
 def test_weights_off_the_recorded_grid_are_rejected(tmp_path: Path):
-    module = import_nir(DATA / "braille_noDelay_noBias_subtract.nir")
+    module = import_nir(DATA / "braille_noDelay_noBias_subtract.nir", dt=1e-4)
     run_passes(module, "snn-quantize")
     graph = export_nir(module)
     graph.nodes["fc1"].metadata["weight_scale"] = np.array([0.3], np.float32)

@@ -18,6 +18,8 @@ from tests.xylo_nets import xylo_shaped
 DATA = Path(__file__).parent / "data"
 BRAILLE = ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir"]
 SPIKES = Path(__file__).parent.parent / "examples" / "braille_spikes.npz"
+BRAILLE_DT = 1e-4
+"""The Braille networks' step (snnTorch writes it as `r = tau / dt`, not in the metadata)."""
 
 
 def random_spec(rng: np.random.Generator, n_in: int, n: int, n_out: int) -> XyloSpec:
@@ -130,7 +132,7 @@ def test_spec_round_trips_through_npz_and_json(tmp_path: Path):
 
 @pytest.mark.parametrize("name", BRAILLE)
 def test_braille_fits_and_decays_are_reported(name: str):
-    low = lower_to_xylo(import_nir(DATA / name))
+    low = lower_to_xylo(import_nir(DATA / name, dt=BRAILLE_DT))
     usage = low.report.usage
     assert usage["input channels"] == (12, 16)
     assert usage["hidden neurons"][0] in (38, 40) and usage["output neurons"] == (7, 8)
@@ -253,7 +255,7 @@ def test_braille_end_to_end_matches_xylosim(name: str):
     pytest.importorskip("xylosim")
     from snn_dialect.xylosim_runner import run_xylosim
 
-    original = import_nir(DATA / name)
+    original = import_nir(DATA / name, dt=BRAILLE_DT)
     module = original.clone()
     run_passes(module, "snn-optimize,snn-quantize")
     spec = lower_to_xylo(module).spec
@@ -271,14 +273,16 @@ def test_cli_writes_spec_report_and_checks(tmp_path: Path, capsys: pytest.Captur
     pytest.importorskip("xylosim")
     spec_path, report = tmp_path / "spec.npz", tmp_path / "report.json"
     model = str(DATA / BRAILLE[1])
-    args = ["xylo", model, "-o", str(spec_path), "--input", str(SPIKES), "--check"]
+    args = ["xylo", model, "--dt", "1e-4", "-o", str(spec_path), "--input", str(SPIKES)]
+    args.append("--check")
     assert main([*args, "--json", str(report)]) == 0
     out = capsys.readouterr().out
     assert "Xylo fit (xylo-audio2): fits" in out
     assert "xylosim: 0 of 5600 output spikes and 0 of 32000 hidden spike counts differ" in out
     spec = XyloSpec.load(spec_path)
     assert spec.sizes == (12, 40, 7)
-    assert np.array_equal(spec.weights_in, lower_to_xylo(load_module(model)).spec.weights_in)
+    again = lower_to_xylo(load_module(model, BRAILLE_DT)).spec
+    assert np.array_equal(spec.weights_in, again.weights_in)
     assert '"argmax_agreement"' in report.read_text()
 
 
@@ -314,7 +318,7 @@ def _rockpool_xylo_sim() -> type:
 def test_rockpool_loads_the_spec_file_and_agrees(tmp_path: Path):
     """`XyloSim.from_specification(**np.load(spec.npz))` runs the written spec: same spikes."""
     xylo_sim = _rockpool_xylo_sim()
-    module = import_nir(DATA / BRAILLE[0])
+    module = import_nir(DATA / BRAILLE[0], dt=BRAILLE_DT)
     run_passes(module, "snn-optimize,snn-quantize")
     lower_to_xylo(module).spec.save(tmp_path / "spec.npz")
     with np.load(tmp_path / "spec.npz") as data:
@@ -338,7 +342,7 @@ def test_recurrent_bias_counts_like_an_input_bias():
     def affines(module) -> dict[str, AffineOp]:
         return {op.results[0].name_hint: op for op in module.walk() if isinstance(op, AffineOp)}
 
-    module = import_nir(DATA / BRAILLE[0])
+    module = import_nir(DATA / BRAILLE[0], dt=BRAILLE_DT)
     moved = module.clone()
     ops = affines(moved)
     total = to_array(ops["fc1"].bias) + to_array(ops["lif1.w_rec"].bias)
@@ -349,3 +353,18 @@ def test_recurrent_bias_counts_like_an_input_bias():
     dropped = moved.clone()
     affines(dropped)["fc1"].properties["bias"] = dense_f32(to_array(affines(module)["fc1"].bias))
     assert not np.array_equal(bias, lower_to_xylo(dropped).spec.bias)
+
+
+def test_no_instantaneous_synapse():
+    """`dash_syn = 0` clears the current right after the input is added: the membrane never
+    sees it, so an `snn.lif` (no synaptic filter) has no exact counterpart on Xylo."""
+    spec = one_neuron(100, dash_syn=0)
+    x = np.ones((5, 1, 1), np.int64)
+    ours = simulate_xylo(spec, x, record=True)
+    assert ours.states is not None and not ours.states["v"].any()
+    pytest.importorskip("xylosim")
+    from snn_dialect.xylosim_runner import XylosimNetwork
+
+    net = XylosimNetwork(spec)
+    net.run(x)
+    assert not np.any(net.layer.rec_v_mem)
