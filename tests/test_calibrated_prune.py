@@ -314,3 +314,15 @@ def test_option_errors(options: dict[str, object], message: str):
     with pytest.raises(PassFailedException, match=message) as info:
         run(module, method="calibrated", **options)
     assert "\n" not in str(info.value)
+
+
+def test_sparsegpt_loss_is_the_error_on_the_damped_moment():
+    rng = np.random.default_rng(8)
+    x = np.hstack([(rng.random((400, 30)) < 0.3), np.ones((400, 1))]).astype(np.float64)
+    h = x.T @ x / 400
+    w = rng.normal(0, 1, (7, 31))
+    f = rec.Factor.of(h, 0.01)
+    new, loss = rec.sparsegpt(w, f.u, rec.block_selector(w, rec.Quota(count=120)), block=8)
+    assert ((new[:, :-1] == 0).sum()) == 120
+    assert loss == pytest.approx(rec.current_error(new - w, f.damped()), rel=1e-4)
+    assert f.energy(w) == pytest.approx(rec.current_error(w, h), rel=1e-6)

@@ -97,9 +97,17 @@ class Errors:
     worst: float = 0.0
     """Largest relative error of one layer."""
 
-    def add(self, old: np.ndarray, new: np.ndarray, moment: np.ndarray) -> None:
-        error = rec.current_error(new.astype(np.float64) - old, moment)
-        energy = rec.current_error(old, moment)
+    def add(
+        self, old: np.ndarray, new: np.ndarray, f: rec.Factor, damped_error: float | None = None
+    ) -> None:
+        """Count the change `old -> new` of rows with moment factor `f`; `damped_error`, when
+        known, is the change's error on the damped moment (saves a product)."""
+        delta = new.astype(np.float64) - old
+        if damped_error is None:
+            error = rec.current_error(delta, f.moment)
+        else:
+            error = max(damped_error - f.lam * float(np.square(delta).sum()), 0.0)
+        energy = f.energy(old)
         self.error += error
         self.energy += energy
         if energy > 0:
@@ -128,29 +136,41 @@ class ErrorLog:
 # --------------------------------------------------------------------------------------------
 
 
-def factor(layer: Layer, g: int, damping: float) -> tuple[np.ndarray, np.ndarray]:
-    """(damped moment, upper `U` with `U^T U` its inverse) of group `g`; a one-line error
-    when the stored moment is no second moment (not positive semidefinite)."""
-    h = rec.damped(layer.moment[g], damping)
-    try:
-        return h, rec.inverse_cholesky(h)
-    except np.linalg.LinAlgError:
-        raise PassFailedException(
-            f"{layer.op.name}: input_moment is not positive semidefinite, so it is no second "
-            "moment of any input; profile the module again"
-        ) from None
+class Factors:
+    """Factorised damped moments (`transforms.reconstruction.Factor`) per op and group,
+    computed once per pass run; a one-line error when a stored moment is no second moment."""
+
+    def __init__(self, damping: float):
+        self.damping = damping
+        self.cache: dict[tuple[Operation, int], rec.Factor] = {}
+
+    def __call__(self, layer: Layer, g: int) -> rec.Factor:
+        key = (layer.op, g)
+        if key not in self.cache:
+            try:
+                self.cache[key] = rec.Factor.of(layer.moment[g], self.damping)
+            except np.linalg.LinAlgError:
+                raise PassFailedException(
+                    f"{layer.op.name}: input_moment is not positive semidefinite, so it is no "
+                    "second moment of any input; profile the module again"
+                ) from None
+        return self.cache[key]
+
+    def forget(self, op: Operation) -> None:
+        for key in [k for k in self.cache if k[0] is op]:
+            del self.cache[key]
 
 
-def global_saliency(layer: Layer, damping: float) -> np.ndarray:
+def global_saliency(layer: Layer, factors: Factors) -> np.ndarray:
     """OBS saliency of each weight relative to its layer's mean squared current per output
     (`w^2 / [H^-1]_jj / (tr(W H W^T) / rows)`), shaped like `blocks`; -1 on zero weights.
     Comparable across layers: the share of an output's current that removing it costs."""
     keys = []
     for g in range(layer.groups):
         rows = layer.rows(g)
-        _, u = factor(layer, g, damping)
-        energy = rec.current_error(rows, layer.moment[g]) / max(len(rows), 1)
-        key = rec.obs_saliency(rows, u) / (energy if energy > 0 else 1.0)
+        f = factors(layer, g)
+        energy = f.energy(rows) / max(len(rows), 1)
+        key = rec.obs_saliency(rows, f.u) / (energy if energy > 0 else 1.0)
         key[rows[:, :-1] == 0] = -1.0
         keys.append(key)
     return np.concatenate(keys, axis=0).reshape(layer.blocks.shape)
@@ -168,7 +188,7 @@ def prune_layer(
     layer: Layer,
     count: int | None,
     n_m: tuple[int, int] | None,
-    damping: float,
+    factors: Factors,
     errors: Errors,
 ) -> Operation | None:
     """The layer pruned by SparseGPT: `count` zero weights in all (existing zeros count
@@ -180,7 +200,7 @@ def prune_layer(
     changed = False
     for g in range(layer.groups):
         rows = layer.rows(g)
-        h, u = factor(layer, g, damping)
+        f = factors(layer, g)
         if n_m is not None:
             n, m = n_m
             quota = rec.Quota(group=m, per_group=m - n)
@@ -188,16 +208,18 @@ def prune_layer(
         else:
             quota = rec.Quota(count=counts[g])
             block = rec.BLOCK
-        new = rec.sparsegpt(rows, u, rec.block_selector(rows, quota), block)
+        new, loss = rec.sparsegpt(rows, f.u, rec.block_selector(rows, quota), block)
         removed = new[:, :-1] == 0
         if np.array_equal(removed, rows[:, :-1] == 0):
             new_groups.append(rows)
             continue
         changed = True
         if rec.exact_refit_affordable(*rows.shape):
-            new = rec.refit(rows, h, removed).astype(np.float32)
+            new = rec.refit(rows, f.damped(), removed).astype(np.float32)
             new[:, :-1][removed] = 0.0
-        errors.add(rows, new, layer.moment[g])
+            errors.add(rows, new, f)
+        else:
+            errors.add(rows, new, f, damped_error=loss)
         new_groups.append(new)
     if not changed:
         return None
@@ -209,23 +231,24 @@ def prune_layer(
 # --------------------------------------------------------------------------------------------
 
 
-def removal_costs(layer: Layer, damping: float) -> np.ndarray:
+def removal_costs(layer: Layer, factors: Factors) -> np.ndarray:
     """Per input index `j` of a consumer (groups = 1): the current error of removing its
     whole column block `D` with the rest of each row refit, `tr(W_D [H^-1]_DD^-1 W_D^T)`,
     relative to the layer's current energy `tr(W H W^T)`."""
     rows = layer.rows(0).astype(np.float64)
     n_out, n_in, k = layer.blocks.shape
-    _, u = factor(layer, 0, damping)
+    f = factors(layer, 0)
+    u = f.u.astype(np.float64)
     columns = u[:, :-1].reshape(len(u), n_in, k)
     inverse_blocks = np.einsum("ajk,ajl->jkl", columns, columns)
     w = rows[:, :-1].reshape(n_out, n_in, k)
     cost = np.einsum("rjk,jkl,rjl->j", w, np.linalg.inv(inverse_blocks), w)
-    energy = rec.current_error(rows, layer.moment[0])
+    energy = f.energy(rows)
     return cost / energy if energy > 0 else cost
 
 
 def refit_without_inputs(
-    layer: Layer, gone: np.ndarray, damping: float, errors: Errors
+    layer: Layer, gone: np.ndarray, factors: Factors, errors: Errors
 ) -> Operation:
     """The consumer with the column blocks of input indices `gone` zeroed and its other
     weights and bias refit by least squares to keep its current (groups = 1)."""
@@ -233,7 +256,8 @@ def refit_without_inputs(
     _, n_in, k = layer.blocks.shape
     removed_columns = np.zeros((n_in, k), dtype=bool)
     removed_columns[gone] = True
-    h, _ = factor(layer, 0, damping)
-    new = rec.refit_shared(rows, h, removed_columns.reshape(-1)).astype(np.float32)
-    errors.add(rows, new, layer.moment[0])
+    f = factors(layer, 0)
+    new = rec.refit_shared(rows, f.damped(), removed_columns.reshape(-1)).astype(np.float32)
+    errors.add(rows, new, f)
+    factors.forget(layer.op)
     return layer.rebuilt([new])

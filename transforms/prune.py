@@ -46,6 +46,7 @@ from snn_dialect.simulator import window_forward
 from snn_dialect.stats import GraphStats, graph_stats
 from transforms.calibrated import (
     ErrorLog,
+    Factors,
     Layer,
     global_saliency,
     prune_layer,
@@ -475,7 +476,7 @@ class RemoveIndices(RewritePattern):
     plans: dict[GraphOp, dict[tuple[int, int], np.ndarray]]
     activity_aware: bool
     refit: ErrorLog | None = None
-    damping: float = 0.0
+    factors: Factors | None = None
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
@@ -493,14 +494,14 @@ class RemoveIndices(RewritePattern):
     def _refit_consumers(
         self, space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter
     ) -> None:
-        assert self.refit is not None
+        assert self.refit is not None and self.factors is not None
         gone = np.setdiff1d(np.arange(space.size), keep)
         for op in list(space.consumers):
             layer = Layer.of(op, CALIBRATED)
             if layer is None:
                 continue
             errors = self.refit.of(op)
-            rewriter.replace(op, refit_without_inputs(layer, gone, self.damping, errors))
+            rewriter.replace(op, refit_without_inputs(layer, gone, self.factors, errors))
 
     @staticmethod
     def _fold_removed(space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter) -> None:
@@ -522,7 +523,7 @@ class CalibratedPruneWeights(RewritePattern):
 
     counts: dict[Operation, int]
     n_m: tuple[int, int] | None
-    damping: float
+    factors: Factors
     log: ErrorLog
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
@@ -531,7 +532,7 @@ class CalibratedPruneWeights(RewritePattern):
         layer = Layer.of(op, CALIBRATED)
         if layer is None:
             return
-        new = prune_layer(layer, self.counts.get(op), self.n_m, self.damping, self.log.of(op))
+        new = prune_layer(layer, self.counts.get(op), self.n_m, self.factors, self.log.of(op))
         if new is not None:
             rewriter.replace(op, new)
 
@@ -758,14 +759,19 @@ class PrunePass(ModulePass):
         n_m: tuple[int, int] | None,
         log: ErrorLog,
     ) -> RewritePattern:
+        factors = Factors(self.damping)
         if self.structured:
             plans = {
                 g: plan_removals(
-                    self._calibrated_candidates(g), before[g], None, self.sparsity, self.scope
+                    self._calibrated_candidates(g, factors),
+                    before[g],
+                    None,
+                    self.sparsity,
+                    self.scope,
                 )
                 for g in graphs
             }
-            return RemoveIndices(plans, False, log, self.damping)
+            return RemoveIndices(plans, False, log, factors)
         layers = {
             g: [la for o in g.block.ops if (la := Layer.of(o, CALIBRATED)) is not None]
             for g in graphs
@@ -776,23 +782,23 @@ class PrunePass(ModulePass):
                 if self.scope == "layer":
                     counts |= {la.op: round(self.sparsity * la.size) for la in layers[graph]}
                     continue
-                keys = {la.op: global_saliency(la, self.damping) for la in layers[graph]}
+                keys = {la.op: global_saliency(la, factors) for la in layers[graph]}
                 if not keys:
                     continue
                 cuts = global_cut(keys, self.sparsity)
                 for o, key in keys.items():
                     cut, ties = cuts.get(o, (-np.inf, 0))
                     counts[o] = int(np.count_nonzero(key < cut)) + ties
-        return CalibratedPruneWeights(counts, n_m, self.damping, log)
+        return CalibratedPruneWeights(counts, n_m, factors, log)
 
-    def _calibrated_candidates(self, graph: GraphOp) -> list[SpaceCandidate]:
+    def _calibrated_candidates(self, graph: GraphOp, factors: Factors) -> list[SpaceCandidate]:
         candidates = space_candidates(graph, False)
         for c in candidates:
             score = np.zeros(c.size)
             for o in c.consumers:
                 layer = Layer.of(o, CALIBRATED)
                 if layer is not None:
-                    score += removal_costs(layer, self.damping)
+                    score += removal_costs(layer, factors)
             c.score = score
         return candidates
 

@@ -15,6 +15,16 @@ integer in range):
     %y = snn.linear %x {weight = dense<[[5.0e-01, -1.0e+00]]> : tensor<1x2xf32>,
            weight_scale = dense<7.87401571e-03> : tensor<1xf32>, weight_bits = 8 : i64} ...
 
+With `calibrated=true` (GPTQ), the scale is the same but the weights of each output index are
+rounded one fan-in column at a time, in order, and each column's rounding error is pushed into
+the columns not yet rounded through the inverse of the op's profiled `input_moment` (see
+`snn_dialect.calibration`; damped by `damping` times its mean diagonal), so that the output's
+synaptic current on the calibration data moves as little as possible; the bias is the last
+column (a constant input) and absorbs what is left, so a linear op may become affine. An op
+without a moment is an error naming it and what to run. The note then also gives
+`current_error` (root of the summed squared current change over the summed squared current,
+on the moments).
+
 A row or layer whose weights are all zero takes its scale from its bias (`max|b| / qmax`),
 or 1.0 when that is zero too. An op already carrying `weight_bits <= bits` with the requested
 granularity (`[1]` per layer, `[n_out]` per channel) is on that grid already and is left as
@@ -71,12 +81,18 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.calibration import copy_moment
 from snn_dialect.dense import dense_f32, to_array
 from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import MAX_WEIGHT_BITS, POSITIVE_PARAMS, GraphOp
 from snn_dialect.simulator import find_graph, simulate
+from transforms import reconstruction as rec
+from transforms.calibrated import Errors, Factors, Layer
 from transforms.cleanup import tidy
 from transforms.notes import record_approximation
+
+CALIBRATED = "snn-quantize{calibrated=true}"
+"""How errors of the calibrated rounding name the pass."""
 
 VOLTAGE_PARAMS = ("v_threshold", "v_leak", "v_reset", "threshold")
 """Neuron parameters in units of the membrane potential: they share one fixed-point step."""
@@ -161,6 +177,53 @@ def quantize_rows(
         bias=new_bias,
         scale=scale.astype(np.float32),
         integers=q.astype(np.int32),
+    )
+
+
+def quantize_layer_calibrated(
+    layer: Layer, bits: int, per_channel: bool, factors: Factors, errors: Errors
+) -> QuantizedWeights:
+    """GPTQ on the layer's rows (`transforms.reconstruction.gptq`): the same scale as
+    `quantize_rows`, but each fan-in column is rounded in turn and its rounding error pushed
+    into the columns not yet rounded (the bias, last, absorbs what is left), so that each
+    output's current on the calibration moment changes as little as possible. A linear op's
+    bias column starts at zero and is rounded on the same scale."""
+    rows = layer.blocks.reshape(len(layer.blocks), -1)
+    bias = layer.bias
+    n_out = rows.shape[0]
+    grouped = rows if per_channel else rows.reshape(1, -1)
+    grouped_bias = None if bias is None else (bias if per_channel else bias.reshape(1, -1))
+    scale = weight_scale(grouped, grouped_bias, bits)
+    per_row = np.broadcast_to(scale, (n_out,)) if len(scale) == 1 else scale
+    qmax = 2 ** (bits - 1) - 1
+    per_group = n_out // layer.groups
+    new_groups = []
+    for g in range(layer.groups):
+        step = per_row[g * per_group : (g + 1) * per_group]
+        old = layer.rows(g)
+        fan_in = old.shape[1] - 1
+
+        def rounded(
+            column: np.ndarray, j: int, step: np.ndarray = step, fan_in: int = fan_in
+        ) -> np.ndarray:
+            limit = MAX_BIAS_STEPS if j == fan_in else qmax
+            q = np.clip(np.rint(column.astype(np.float64) / step), -limit, limit) + 0.0
+            return (q * step).astype(np.float32)
+
+        f = factors(layer, g)
+        new, loss = rec.gptq(old, f.u, rounded)
+        errors.add(old, new, f, damped_error=loss)
+        new_groups.append(new)
+    new_rows = np.concatenate(new_groups, axis=0)
+    weights = new_rows[:, :-1]
+    new_bias = new_rows[:, -1]
+    if bias is None and not new_bias.any():
+        new_bias = None
+    return QuantizedWeights(
+        rows=np.ascontiguousarray(weights),
+        bias=None if new_bias is None else np.ascontiguousarray(new_bias),
+        scale=scale.astype(np.float32),
+        integers=np.rint(weights.astype(np.float64) / per_row[:, None]).astype(np.int32),
     )
 
 
@@ -294,6 +357,8 @@ class GraphErrors:
     squared_norm: float = 0.0
     max_param_error: float = 0.0
     max_decay_error: float = 0.0
+    current: Errors = field(default_factory=Errors)
+    """Current error on the calibration moments (calibrated rounding only)."""
 
     def facts(self) -> dict[str, float | int]:
         weight_error = (
@@ -306,7 +371,7 @@ class GraphErrors:
             "neuron_ops": self.neuron_ops,
             "max_param_error": self.max_param_error,
             "max_decay_error": self.max_decay_error,
-        }
+        } | ({"current_error": self.current.relative} if self.current.energy > 0 else {})
 
 
 def _graph_of(op: Operation) -> GraphOp | None:
@@ -324,6 +389,8 @@ class QuantizeSynapse(RewritePattern):
     bits: int
     per_channel: bool
     errors: dict[GraphOp | None, GraphErrors]
+    factors: Factors | None = None
+    """Set for GPTQ-style calibrated rounding."""
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         trait = synapse_of(op)
@@ -339,12 +406,20 @@ class QuantizeSynapse(RewritePattern):
                 "record integer weights in"
             )
         rows = blocks.reshape(n_out, -1)
-        quantized = quantize_rows(rows, trait.bias(op), self.bits, self.per_channel)
+        errors = self.errors.setdefault(_graph_of(op), GraphErrors())
+        if self.factors is not None:
+            layer = Layer.of(op, CALIBRATED)
+            assert layer is not None
+            quantized = quantize_layer_calibrated(
+                layer, self.bits, self.per_channel, self.factors, errors.current
+            )
+        else:
+            quantized = quantize_rows(rows, trait.bias(op), self.bits, self.per_channel)
         new = trait.rebuilt(op, quantized.rows.reshape(blocks.shape), quantized.bias)
+        copy_moment(op, new)
         new.properties["weight_scale"] = dense_f32(quantized.scale)
         new.properties["weight_bits"] = IntegerAttr(self.bits, i64)
         new.attributes |= op.attributes
-        errors = self.errors.setdefault(_graph_of(op), GraphErrors())
         delta = quantized.rows.astype(np.float64) - rows
         errors.layers += 1
         errors.max_weight_error = max(errors.max_weight_error, float(np.abs(delta).max()))
@@ -392,7 +467,8 @@ class QuantizePass(ModulePass):
     keeps its f32 values, so every tool runs it unchanged. Details: the module docstring.
 
     Options: `bits` (2..16, default 8), `per_channel` (default false), `param_bits` (0 or
-    2..24, default 16).
+    2..24, default 16), `calibrated` (GPTQ-style rounding with error compensation on the
+    profiled input moments, default false), `damping` (> 0, default 0.01; calibrated only).
 
     Contract: approximate. A note on each changed graph (`snn.approximations`) gives the
     weight and parameter errors; `quantization_error` measures the output drift on inputs.
@@ -404,6 +480,8 @@ class QuantizePass(ModulePass):
     bits: int = 8
     per_channel: bool = False
     param_bits: int = 16
+    calibrated: bool = False
+    damping: float = 0.01
 
     def check_options(self) -> None:
         """Raise `PassFailedException` on options out of range."""
@@ -411,6 +489,8 @@ class QuantizePass(ModulePass):
             raise PassFailedException(
                 f"{self.name}: bits must lie in [2, {MAX_WEIGHT_BITS}], got {self.bits}"
             )
+        if self.calibrated and not (np.isfinite(self.damping) and self.damping > 0):
+            raise PassFailedException(f"{CALIBRATED}: damping must be > 0, got {self.damping}")
         if self.param_bits != 0 and not 2 <= self.param_bits <= MAX_PARAM_BITS:
             raise PassFailedException(
                 f"{self.name}: param_bits must be 0 (off) or lie in [2, {MAX_PARAM_BITS}], "
@@ -420,7 +500,12 @@ class QuantizePass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         self.check_options()
         errors: dict[GraphOp | None, GraphErrors] = {}
-        patterns: list[RewritePattern] = [QuantizeSynapse(self.bits, self.per_channel, errors)]
+        factors = Factors(self.damping) if self.calibrated else None
+        if factors is not None:
+            self._check_profiled(op)
+        patterns: list[RewritePattern] = [
+            QuantizeSynapse(self.bits, self.per_channel, errors, factors)
+        ]
         if self.param_bits:
             patterns.append(QuantizeNeuronParams(self.param_bits, errors))
         PatternRewriteWalker(
@@ -438,6 +523,16 @@ class QuantizePass(ModulePass):
                 param_bits=self.param_bits,
                 **found.facts(),
             )
+
+    def _check_profiled(self, module: ModuleOp) -> None:
+        """Every synapse op that will be rounded has a moment (else a one-line error)."""
+        for o in module.walk():
+            trait = synapse_of(o)
+            if trait is None or trait.blocks(o).size == 0:
+                continue
+            n_out = trait.blocks(o).shape[0]
+            if not _on_requested_grid(o, self.bits, self.per_channel, n_out):
+                Layer.of(o, CALIBRATED)
 
 
 # --------------------------------------------------------------------------------------------

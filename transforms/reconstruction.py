@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import lapack
+from scipy.linalg import blas, lapack
 
 BLOCK = 128
 """Columns processed together by SparseGPT and GPTQ."""
@@ -24,30 +24,79 @@ EXACT_REFIT_FLOPS = 4e9
 """Largest `rows * F^3` for which pruned rows get an exact least-squares refit."""
 
 
+LARGE = 1024
+"""Moments larger than this are factorised in float32 (the damping keeps them well
+conditioned); smaller ones in float64."""
+
+
+def damping_amount(moment: np.ndarray, damping: float) -> float:
+    """`damping` times the mean diagonal of the moment's input part (1 when that is 0)."""
+    diagonal = np.diagonal(moment)[:-1]
+    scale = float(diagonal.mean(dtype=np.float64)) if diagonal.size else 0.0
+    return damping * (scale if scale > 0 else 1.0)
+
+
 def damped(moment: np.ndarray, damping: float) -> np.ndarray:
-    """`moment` (float64) plus `damping` times the mean diagonal of its input part on the
-    diagonal (an input that never varied gets that much curvature, not zero)."""
+    """`moment` (float64) plus `damping_amount` on the diagonal (an input that never varied
+    gets that much curvature, not zero)."""
     h = np.array(moment, dtype=np.float64)
-    diagonal = np.diagonal(h)[:-1]
-    scale = float(diagonal.mean()) if diagonal.size else 0.0
-    h[np.diag_indices_from(h)] += damping * (scale if scale > 0 else 1.0)
+    h[np.diag_indices_from(h)] += damping_amount(moment, damping)
     return h
 
 
 def inverse_cholesky(h: np.ndarray) -> np.ndarray:
-    """Upper triangular `U` with `U^T U = h^-1` for a positive definite `h` (float64).
+    """Upper triangular `U` with `U^T U = h^-1` for a positive definite `h`."""
+    return Factor.of(h, 0.0).u
 
-    With `J` the reversal permutation, `J h J = M M^T` (lower `M`) gives
-    `h^-1 = (J M^-1 J)^T (J M^-1 J)`, and `J M^-1 J` is upper triangular: one Cholesky
-    factorisation and one triangular inverse, no full inverse."""
-    flipped = np.ascontiguousarray(h[::-1, ::-1])
-    lower, info = lapack.dpotrf(flipped, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError("moment is not positive definite after damping")
-    inverse, info = lapack.dtrtri(lower, lower=1)
-    if info != 0:
-        raise np.linalg.LinAlgError("singular Cholesky factor")
-    return np.ascontiguousarray(np.tril(inverse)[::-1, ::-1])
+
+@dataclass
+class Factor:
+    """A moment `H` damped by `lam` on its diagonal and factorised.
+
+    With `J` the reversal permutation, `J (H + lam I) J = M M^T` (lower `M`, Cholesky) gives
+    `(H + lam I)^-1 = U^T U` with `U = J M^-1 J` upper triangular: one factorisation and one
+    triangular inverse, no full inverse. Float32 above `LARGE` rows, else float64."""
+
+    moment: np.ndarray
+    lam: float
+    u: np.ndarray
+    m: np.ndarray
+
+    @classmethod
+    def of(cls, moment: np.ndarray, damping: float) -> Factor:
+        lam = damping_amount(moment, damping) if damping > 0 else 0.0
+        dtype = np.float32 if len(moment) > LARGE else np.float64
+        flipped = np.array(moment[::-1, ::-1], dtype=dtype)
+        flipped[np.diag_indices_from(flipped)] += lam
+        potrf, trtri = (
+            (lapack.spotrf, lapack.strtri)
+            if dtype == np.float32
+            else (lapack.dpotrf, lapack.dtrtri)
+        )
+        # LAPACK reads and writes one triangle; the other keeps stale entries
+        lower, info = potrf(flipped, lower=1, overwrite_a=1)
+        if info != 0:
+            raise np.linalg.LinAlgError("moment is not positive definite after damping")
+        inverse, info = trtri(lower, lower=1, overwrite_c=0)
+        if info != 0:
+            raise np.linalg.LinAlgError("singular Cholesky factor")
+        inverse *= np.tri(len(inverse), dtype=bool)
+        u = np.ascontiguousarray(inverse[::-1, ::-1])
+        return cls(moment, lam, u, lower)
+
+    def damped(self) -> np.ndarray:
+        """`H + lam I` in float64."""
+        h = np.array(self.moment, dtype=np.float64)
+        h[np.diag_indices_from(h)] += self.lam
+        return h
+
+    def energy(self, rows: np.ndarray) -> float:
+        """`tr(W H W^T)` (undamped): `||W J M||^2 - lam ||W||^2`, with a triangular product."""
+        w = np.asfortranarray(rows[:, ::-1], dtype=self.m.dtype)
+        trmm = blas.strmm if self.m.dtype == np.float32 else blas.dtrmm
+        product = trmm(1.0, self.m, w, side=1, lower=1)
+        squares = float(np.einsum("ij,ij->", product, product, dtype=np.float64))
+        return max(squares - self.lam * float(np.square(rows, dtype=np.float64).sum()), 0.0)
 
 
 def current_error(delta: np.ndarray, moment: np.ndarray) -> float:
@@ -68,13 +117,18 @@ Selector = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
 of the weights of the block to remove."""
 
 
-def sparsegpt(rows: np.ndarray, u: np.ndarray, select: Selector, block: int = BLOCK) -> np.ndarray:
+def sparsegpt(
+    rows: np.ndarray, u: np.ndarray, select: Selector, block: int = BLOCK
+) -> tuple[np.ndarray, float]:
     """SparseGPT: walk the columns in blocks; in each block pick the weights to remove with
     `select` (on the weights as updated so far), zero them one column at a time, and push each
     removal's optimal compensation into the columns not yet visited (the bias column is last
-    and never removed). Returns the new rows (float32)."""
+    and never removed). Returns the new rows (float32) and the current error on the damped
+    moment that `u` factorises, `sum (w / U_jj)^2` over the removals (each OBS step is
+    exact, so this is `tr(dW (H + lam I) dW^T)`)."""
     w = np.array(rows, dtype=np.float32)
-    u32 = u.astype(np.float32)
+    u32 = u.astype(np.float32, copy=False)
+    loss = 0.0
     n_columns = w.shape[1]
     prunable = n_columns - 1
     for start in range(0, n_columns, block):
@@ -95,24 +149,29 @@ def sparsegpt(rows: np.ndarray, u: np.ndarray, select: Selector, block: int = BL
             w1[:, i:] -= np.outer(err, u1[i, i:])
             w1[column, i] = 0.0
             errors[:, i] = err
+        loss += float(np.square(errors, dtype=np.float64).sum())
         w[:, start:end] = w1
         if end < n_columns and width > 0:
             w[:, end:] -= errors @ u32[start:end, end:]
-    return w
+    return w, loss
 
 
 def gptq(
     rows: np.ndarray, u: np.ndarray, quantize: Callable[[np.ndarray, int], np.ndarray]
-) -> np.ndarray:
-    """GPTQ: round the columns in order with `quantize(column values, column index)`, pushing
-    each column's rounding error into the columns not yet rounded; the bias column is last and
-    is rounded too. Returns the new rows (float64, every column as `quantize` returned it)."""
-    w = np.array(rows, dtype=np.float64)
+) -> tuple[np.ndarray, float]:
+    """GPTQ: round the columns in order with `quantize(column values, column index)` (which
+    must return values that float32 holds exactly), pushing each column's rounding error into
+    the columns not yet rounded; the bias column is last and is rounded too. Returns the new
+    rows (float32, every column as `quantize` returned it) and the error on the damped moment
+    that `u` factorises (`sum (dw / U_jj)^2`, as in `sparsegpt`)."""
+    w = np.array(rows, dtype=np.float32)
+    u32 = u.astype(np.float32, copy=False)
     n_columns = w.shape[1]
+    loss = 0.0
     for start in range(0, n_columns, BLOCK):
         end = min(start + BLOCK, n_columns)
         w1 = w[:, start:end].copy()
-        u1 = u[start:end, start:end]
+        u1 = u32[start:end, start:end]
         errors = np.zeros_like(w1)
         for i in range(end - start):
             q = quantize(w1[:, i], start + i)
@@ -120,10 +179,11 @@ def gptq(
             w1[:, i:] -= np.outer(err, u1[i, i:])
             w1[:, i] = q
             errors[:, i] = err
+        loss += float(np.square(errors, dtype=np.float64).sum())
         w[:, start:end] = w1
         if end < n_columns:
-            w[:, end:] -= errors @ u[start:end, end:]
-    return w
+            w[:, end:] -= errors @ u32[start:end, end:]
+    return w, loss
 
 
 def refit(rows: np.ndarray, h: np.ndarray, removed: np.ndarray) -> np.ndarray:
@@ -176,10 +236,13 @@ class Quota:
 
 
 def _smallest(key: np.ndarray, count: int) -> np.ndarray:
-    """Mask of the `count` smallest entries of `key` (ties by position)."""
-    mask = np.zeros(key.size, dtype=bool)
-    if count > 0:
-        mask[np.argsort(key.reshape(-1), kind="stable")[:count]] = True
+    """Mask of `count` smallest entries of `key` (any of equal keys at the cut)."""
+    flat = key.reshape(-1)
+    mask = np.zeros(flat.size, dtype=bool)
+    if count >= flat.size:
+        mask[:] = True
+    elif count > 0:
+        mask[np.argpartition(flat, count - 1)[:count]] = True
     return mask.reshape(key.shape)
 
 
