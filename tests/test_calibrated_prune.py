@@ -64,8 +64,8 @@ def mlp(sizes: list[int], seed: int = 0) -> tuple[ModuleOp, np.ndarray]:
     b = GraphBuilder([sizes[0]])
     x = b.inputs[0]
     for n_in, n_out in itertools.pairwise(sizes):
-        w = rng.normal(0.1, 1.5 / np.sqrt(n_in), (n_out, n_in))
-        x = b.neuron(LIFOp, b.add(AffineOp(x, w, rng.normal(0.3, 0.1, n_out))), **LIF)
+        w = rng.normal(0.2, 1.5 / np.sqrt(n_in), (n_out, n_in))
+        x = b.neuron(LIFOp, b.add(AffineOp(x, w, rng.normal(0.6, 0.1, n_out))), **LIF)
     module = b.module(x)
     data = spikes((40, 16, sizes[0]), rng.uniform(0.05, 0.6, sizes[0]), seed + 1)
     annotate_firing_rates(module, data)

@@ -79,3 +79,14 @@ def test_missing_profile_is_one_line():
     assert "\n" not in str(e.value)
     with pytest.raises(PassFailedException, match="damping must be > 0"):
         run(module, calibrated=True, damping=0.0)
+
+
+def test_pruned_weights_stay_pruned():
+    from test_calibrated_prune import run as prune
+
+    module, _ = NETWORKS["mlp"]()
+    pruned = prune(module, sparsity=0.7, method="calibrated")
+    quantized = run(pruned, bits=4, calibrated=True)
+    for a, b in zip(synapses(pruned), synapses(quantized), strict=True):
+        zero = rows_of(a)[:, :-1] == 0
+        assert (rows_of(b)[:, :-1][zero] == 0).all()

@@ -1,10 +1,12 @@
-"""snn-prune: weight pruning by magnitude or to a target sparsity (approximate).
+"""snn-prune: weight pruning by magnitude, activity or calibrated reconstruction (approximate).
 
 Every synapse op (an op with the `SynapseOp` trait: linear, affine, conv) is a candidate.
 A weight's saliency is `|w|`, or with `activity_aware` `|w| * |m|` where `m` is the mean
 value per step of the input element the weight reads, taken from the profiled `firing_rates`
-of the spiking neuron op that produces the synapse's operand (propagated through add, scale,
-delay, recurrent, flatten and pooling ops by their linear maps, in steady state).
+of the spiking neuron op that produces the synapse's operand or from the graph's
+`snn.input_rates` (propagated through add, scale, delay, recurrent, flatten and pooling ops
+by their linear maps, in steady state). `method=calibrated` instead reads each op's profiled
+`input_moment` and prunes by layer-wise reconstruction (`transforms.calibrated`).
 
 Weights are zeroed (unstructured) or whole output indices are removed (structured); the pass
 appends a note `{pass = "snn-prune", sparsity = ..., pruned = ..., ...}` to the graph's

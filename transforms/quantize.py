@@ -186,8 +186,9 @@ def quantize_layer_calibrated(
     """GPTQ on the layer's rows (`transforms.reconstruction.gptq`): the same scale as
     `quantize_rows`, but each fan-in column is rounded in turn and its rounding error pushed
     into the columns not yet rounded (the bias, last, absorbs what is left), so that each
-    output's current on the calibration moment changes as little as possible. A linear op's
-    bias column starts at zero and is rounded on the same scale."""
+    output's current on the calibration moment changes as little as possible. Zero weights
+    (pruned ones) stay zero; a linear op's bias column starts at zero and is rounded on the
+    same scale."""
     rows = layer.blocks.reshape(len(layer.blocks), -1)
     bias = layer.bias
     n_out = rows.shape[0]
@@ -202,12 +203,19 @@ def quantize_layer_calibrated(
         step = per_row[g * per_group : (g + 1) * per_group]
         old = layer.rows(g)
         fan_in = old.shape[1] - 1
+        zeros = old[:, :-1] == 0  # pruned weights stay pruned
 
         def rounded(
-            column: np.ndarray, j: int, step: np.ndarray = step, fan_in: int = fan_in
+            column: np.ndarray,
+            j: int,
+            step: np.ndarray = step,
+            fan_in: int = fan_in,
+            zeros: np.ndarray = zeros,
         ) -> np.ndarray:
             limit = MAX_BIAS_STEPS if j == fan_in else qmax
             q = np.clip(np.rint(column.astype(np.float64) / step), -limit, limit) + 0.0
+            if j < fan_in:
+                q[zeros[:, j]] = 0.0
             return (q * step).astype(np.float32)
 
         f = factors(layer, g)
