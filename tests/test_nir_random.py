@@ -46,3 +46,26 @@ def test_optimized_file_keeps_interface_and_outputs(plan: Plan, tmp_path: Path):
     assert len(got) == len(expected)
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-9)
+
+
+if __name__ == "__main__":
+    # python tests/test_nir_random.py 3000: the same check on many more graphs
+    import sys
+    import tempfile
+    import warnings
+
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    warnings.simplefilter("ignore")
+    checked = 0
+
+    @settings(max_examples=n, deadline=None, database=None)
+    @given(plan=nir_graphs())
+    def many(plan: Plan) -> None:
+        global checked
+        with tempfile.TemporaryDirectory() as folder:
+            inner = test_optimized_file_keeps_interface_and_outputs.hypothesis.inner_test  # type: ignore[attr-defined]
+            inner(plan, Path(folder))
+        checked += 1
+
+    many()
+    print(f"{checked} random NIR graphs: optimized files keep their interface and outputs")
