@@ -177,6 +177,15 @@ def test_xylo_weight_bits_and_models():
     assert len(violations(integrators, "neuron_models")) == 2
 
 
+def test_xylo_warns_that_a_synapse_free_lif_is_approximate():
+    """Every Xylo neuron has a synaptic current: an snn.lif fits, with a warning each."""
+    lif = report_of(chain([4, 8, 2], neuron="LIF"), "xylo-audio2")
+    assert lif.fits
+    assert sum("runs only approximately" in w for w in lif.warnings) == 2
+    cuba = report_of(chain([4, 8, 2], neuron="CubaLIF"), "xylo-audio2")
+    assert not any("approximately" in w for w in cuba.warnings)
+
+
 def test_braille_fits_xylo_audio2_after_quantization():
     module = import_nir(DATA / "braille_noDelay_noBias_subtract.nir")
     before = report_of(module, "xylo-audio2")

@@ -28,7 +28,7 @@
 // NM-FORM: snn-prune{method=calibrated}: n_m must be 'N:M' with integers 1 <= N < M (at most N nonzero weights in every M consecutive inputs), got '3:2'
 // NM-BOTH: snn-prune: give exactly one of threshold (> 0), sparsity (in [0, 1)) and n_m (e.g. -p 'snn-prune{sparsity=0.5}'), got sparsity=0.5 and n_m=1:2
 // NM-STRUCTURED: snn-prune: n_m and structured=true exclude each other
-// INT:     Incompatible types: given (1,), expected <class 'float'>
+// INT:     {{Incompatible types: given \(1,\), expected <class 'float'>|an option value 1 is not a number with a '\.'}}
 
 snn.graph @unprofiled(%x: tensor<2xf32>) -> tensor<1xf32> attributes {dt = 1.0 : f64} {
   %s = snn.if %x {r = dense<1.0> : tensor<2xf32>, v_threshold = dense<1.0> : tensor<2xf32>, v_reset = dense<0.0> : tensor<2xf32>} : tensor<2xf32> -> tensor<2xf32>

@@ -37,8 +37,11 @@ SPINNAKER2_PAPER = (
 XYLO_NEURONS = Feature(
     ("snn.lif", "snn.cuba_lif"),
     ROCKPOOL_CORE,
-    "digital LIF neurons with exponential (bit-shift) synapses; an snn.lif maps with an "
-    "instantaneous synapse",
+    "digital LIF neurons with exponential (bit-shift) synapses; every neuron has a synaptic "
+    "current, so an snn.lif (no synapse) has no exact counterpart: with dash_syn = 0 the chip "
+    "clears the current before the membrane sees it (tests/test_xylo.py), and "
+    "convert-snn-to-xylo refuses it",
+    approximate=("snn.lif",),
 )
 XYLO_RESET = Feature(("subtract",), ROCKPOOL_CORE, "reset during event generation by subtraction")
 XYLO_DT = Limit(

@@ -108,6 +108,11 @@ def _check_common(network: Network, chip: Chip, report: FitReport) -> None:
                     f"(it runs {', '.join(models)})",
                 )
             )
+        if population.model in chip.neuron_models.approximate:
+            report.warnings.append(
+                f"{population.label}: {population.model} runs only approximately on "
+                f"{chip.name}: {chip.neuron_models.note}"
+            )
         mode = population.reset_mode
         if mode not in ("none", *resets):
             different_reset.setdefault(mode, []).append(population.label)

@@ -50,6 +50,8 @@ class Feature:
     values: tuple[str, ...]
     source: str | None
     note: str = ""
+    approximate: tuple[str, ...] = ()
+    """Values the chip runs only approximately: the fit check warns about each use."""
 
 
 @dataclass(frozen=True)
