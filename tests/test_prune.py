@@ -280,9 +280,10 @@ def test_activity_aware_conv_folds_per_output_channel():
     module = b.module(b.neuron(IFOp, conv, **IF))
     pruned = run(module, threshold=0.35, activity_aware=True)
     new_w = weight(synapses(pruned)[0])
-    # channel means: channel 0 -> 0.25, channel 1 -> 0.5; saliency = |w| * mean
+    # channel means: channel 0 -> 0.25, channel 1 -> 0.5; saliency = |w| * sqrt(m (1 - m))
     mean = np.array([0.25, 0.5], np.float32).reshape(1, 2, 1, 1)
-    gone = np.abs(w) * mean <= 0.35
+    gone = np.abs(w) * np.sqrt(mean * (1 - mean)) <= 0.35
+    assert gone.any() and not gone.all()
     assert np.array_equal(new_w, np.where(gone, 0, w))
     shift = (np.where(gone, w, 0) * mean).sum(axis=(1, 2, 3))
     np.testing.assert_allclose(
@@ -549,3 +550,20 @@ def test_behaviour_stays_close_on_a_small_network():
     _, plain = count_error(run(module, sparsity=0.3, structured=True), x, y)
     _, aware = count_error(run(module, sparsity=0.3, structured=True, activity_aware=True), x, y)
     assert aware < 0.5 * plain
+
+
+def test_activity_aware_reads_input_moments_when_profiled():
+    """With a profile, mean and variance per fan-in element come from the input moment."""
+    from snn_dialect.calibration import input_moment
+    from transforms.prune import SynapseWeights
+
+    module, _, _ = small_network()
+    first = synapses(module)[0]
+    moment = input_moment(first)
+    assert moment is not None
+    weights = SynapseWeights.of(first, activity_aware=True)
+    assert weights is not None and weights.stds is not None
+    mean = moment[0, -1, :-1]
+    np.testing.assert_allclose(weights.means.reshape(-1), mean, rtol=1e-6)
+    std = np.sqrt(np.diagonal(moment[0])[:-1] - mean.astype(np.float64) ** 2)
+    np.testing.assert_allclose(weights.stds.reshape(-1), std, rtol=1e-5, atol=1e-6)

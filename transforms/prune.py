@@ -1,12 +1,14 @@
 """snn-prune: weight pruning by magnitude, activity or calibrated reconstruction (approximate).
 
 Every synapse op (an op with the `SynapseOp` trait: linear, affine, conv) is a candidate.
-A weight's saliency is `|w|`, or with `activity_aware` `|w| * |m|` where `m` is the mean
-value per step of the input element the weight reads, taken from the profiled `firing_rates`
-of the spiking neuron op that produces the synapse's operand or from the graph's
-`snn.input_rates` (propagated through add, scale, delay, recurrent, flatten and pooling ops
-by their linear maps, in steady state). `method=calibrated` instead reads each op's profiled
-`input_moment` and prunes by layer-wise reconstruction (`transforms.calibrated`).
+A weight's saliency is `|w|`, or with `activity_aware` `|w| * std(x)` where `x` is the
+input element the weight reads, whose mean `m` is folded into the bias: the profiled
+`input_moment` gives both, else `m` comes from the profiled `firing_rates` of the spiking
+neuron op that produces the synapse's operand or from the graph's `snn.input_rates`
+(propagated through add, scale, delay, recurrent, flatten and pooling ops by their linear
+maps, in steady state) and `Var(x) = m (1 - m)`. `method=calibrated` instead reads each
+op's profiled `input_moment` and prunes by layer-wise reconstruction
+(`transforms.calibrated`).
 
 Weights are zeroed (unstructured) or whole output indices are removed (structured); the pass
 appends a note `{pass = "snn-prune", sparsity = ..., pruned = ..., ...}` to the graph's
@@ -32,7 +34,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
-from snn_dialect.calibration import graph_input_rates
+from snn_dialect.calibration import graph_input_rates, input_moment
 from snn_dialect.interfaces import NeuronOp, SynapseOp, synapse_of
 from snn_dialect.ops import (
     AddOp,
@@ -111,6 +113,29 @@ def _mean(value: SSAValue, visiting: set[SSAValue]) -> np.ndarray | None:
     return None
 
 
+def _block_moments(op: Operation, blocks: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Mean and standard deviation of the input each weight reads, from the op's profiled
+    `input_moment` (exact per fan-in element, also per kernel tap of a convolution with its
+    zero padding), broadcastable to `blocks` (float32); None without a moment."""
+    moment = input_moment(op)
+    if moment is None:
+        return None
+    n_out, n_in, k = blocks.shape
+    groups = moment.shape[0]
+    mean = moment[:, -1, :-1].astype(np.float64)
+    square = np.diagonal(moment[:, :-1, :-1], axis1=1, axis2=2).astype(np.float64)
+    std = np.sqrt(np.clip(square - mean * mean, 0, None))
+    if groups == 1:
+        return mean.reshape(1, n_in, k).astype(np.float32), std.reshape(1, n_in, k).astype(
+            np.float32
+        )
+    per = n_out // groups
+    expand = [
+        np.repeat(a, per, axis=0).reshape(n_out, n_in, k).astype(np.float32) for a in (mean, std)
+    ]
+    return expand[0], expand[1]
+
+
 def _block_means(op: Operation, trait: SynapseOp, blocks: np.ndarray) -> np.ndarray | None:
     """The mean input seen by each weight, broadcastable to `blocks` (float32), or None.
 
@@ -138,12 +163,14 @@ def _block_means(op: Operation, trait: SynapseOp, blocks: np.ndarray) -> np.ndar
 
 @dataclass
 class SynapseWeights:
-    """A synapse op's weight blocks `[n_out, n_in, k]` and the mean input of each weight."""
+    """A synapse op's weight blocks `[n_out, n_in, k]` with the mean and the standard
+    deviation of the input each weight reads (broadcastable to the blocks), when known."""
 
     op: Operation
     trait: SynapseOp
     blocks: np.ndarray
     means: np.ndarray | None
+    stds: np.ndarray | None = None
 
     @classmethod
     def of(cls, op: Operation, activity_aware: bool) -> SynapseWeights | None:
@@ -151,15 +178,25 @@ class SynapseWeights:
         if trait is None:
             return None
         blocks = trait.blocks(op)
-        means = _block_means(op, trait, blocks) if activity_aware else None
-        return cls(op, trait, blocks, means)
+        if not activity_aware:
+            return cls(op, trait, blocks, None)
+        moments = _block_moments(op, blocks)
+        if moments is not None:
+            return cls(op, trait, blocks, *moments)
+        means = _block_means(op, trait, blocks)
+        if means is None:
+            return cls(op, trait, blocks, None)
+        # no moment: the mean is a spike rate, and a 0/1 input's variance is m (1 - m)
+        stds = np.sqrt(np.clip(means * (1 - means), 0, None))
+        return cls(op, trait, blocks, means, stds)
 
     def saliency(self) -> np.ndarray:
-        """`|w|` (times `|mean input|` when known); -1 where the weight is already zero, so
-        existing zeros are the first to count towards a sparsity target."""
+        """`|w|` (times the standard deviation of its input when known: with the mean folded
+        into the bias, what removing `w` costs the current is `w^2 Var(x)`); -1 where the
+        weight is already zero, so existing zeros are the first to count towards a target."""
         key = np.abs(self.blocks)
-        if self.means is not None:
-            key *= np.abs(self.means)
+        if self.stds is not None:
+            key *= self.stds
         key[self.blocks == 0] = -1.0
         return key
 
@@ -595,12 +632,16 @@ class PrunePass(ModulePass):
         `round(sparsity * size)` zeros, or more if it already had more) or `global` (one
         saliency cut over all synapse weights of the graph, ties at the cut shared out in
         op order, so exactly `round(sparsity * total)` zeros). Ignored with `threshold`.
-      * `activity_aware`: saliency `|w| * m_j` with `m_j` the profiled mean of the input
-        element (spiking neurons' `firing_rates`, the graph's `snn.input_rates` for graph
-        inputs, see `mean_activity`); the pruned weights' mean current `sum_j w_ij m_j` is
-        added to output `i`'s bias (linear becomes affine). Convolutions use each input
-        channel's mean over all positions: at borders, where a pruned tap reads zero padding,
-        the folded bias over-compensates. With `scope=layer`, a synapse whose input has no
+      * `activity_aware`: the pruned weights' mean current `sum_j w_ij m_j` is added to
+        output `i`'s bias (linear becomes affine), so what removing `w_ij` costs is the
+        fluctuation it carried, `w_ij^2 Var(x_j)`: the saliency is `|w_ij| * std(x_j)`, in
+        units of current in every layer. Mean and variance come from the op's profiled
+        `input_moment` (per fan-in element; for a convolution per channel and tap, zero
+        padding included); without one, `m_j` is the profiled mean of the input element
+        (spiking neurons' `firing_rates`, the graph's `snn.input_rates` for graph inputs, see
+        `mean_activity`; a convolution uses each input channel's mean over all positions,
+        which over-compensates at borders) and the input is taken as 0/1 spikes,
+        `Var = m (1 - m)`. With `scope=layer`, a synapse whose input has no
         profiled mean falls back to `|w|` (as if its inputs fired at every step) without
         folding, counted in the note as `unprofiled`; a global ranking or a threshold never
         mixes `|w|` with `|w| * m`, so there every synapse input must be profiled.
@@ -809,7 +850,9 @@ class PrunePass(ModulePass):
         if not self.activity:
             return 0
         synapses = [o for o in graph.block.ops if synapse_of(o) is not None]
-        missing = [o for o in synapses if mean_activity(o.operands[0]) is None]
+        missing = [
+            o for o in synapses if input_moment(o) is None and mean_activity(o.operands[0]) is None
+        ]
         if synapses and len(missing) == len(synapses):
             raise PassFailedException(
                 f"{self.name}: activity_aware needs profiled firing_rates, but no synapse op "
