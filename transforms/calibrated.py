@@ -162,15 +162,13 @@ class Factors:
 
 
 def global_saliency(layer: Layer, factors: Factors) -> np.ndarray:
-    """OBS saliency of each weight relative to its layer's mean squared current per output
-    (`w^2 / [H^-1]_jj / (tr(W H W^T) / rows)`), shaped like `blocks`; -1 on zero weights.
-    Comparable across layers: the share of an output's current that removing it costs."""
+    """OBS saliency of each weight, `w^2 / [H^-1]_jj`: the mean squared current error that
+    removing it alone costs (the rest of its row refit), shaped like `blocks`; -1 on zero
+    weights. One cut over these across ops sets each op's sparsity by the error it adds."""
     keys = []
     for g in range(layer.groups):
         rows = layer.rows(g)
-        f = factors(layer, g)
-        energy = f.energy(rows) / max(len(rows), 1)
-        key = rec.obs_saliency(rows, f.u) / (energy if energy > 0 else 1.0)
+        key = rec.obs_saliency(rows, factors(layer, g).u)
         key[rows[:, :-1] == 0] = -1.0
         keys.append(key)
     return np.concatenate(keys, axis=0).reshape(layer.blocks.shape)

@@ -667,9 +667,10 @@ class PrunePass(ModulePass):
     moment (SparseGPT's column blocks on all rows at once; small layers then get an exact
     least-squares refit of each row on its mask). The bias is refit too: a linear op becomes
     affine. `scope=layer`: every op reaches `sparsity`. `scope=global`: one cut over the OBS
-    saliency of every weight divided by its op's mean squared current per output index (the
-    share of an output's current its removal costs), which gives each op its own sparsity;
-    each op is then pruned by SparseGPT to that count. `structured=true`: whole indices of a
+    saliency `w^2 / [H^-1]_jj` of every weight, the squared current error its removal adds,
+    which gives each op its own sparsity (by the error it adds, in units of current: suited
+    to networks whose neurons share a scale of threshold and gain, as snnTorch's do); each op
+    is then pruned by SparseGPT to that count. `structured=true`: whole indices of a
     space go, ranked by what removing their column blocks costs the consumers (the OBS group
     cost `tr(W_D [H^-1]_DD^-1 W_D^T)` relative to each consumer's current energy, summed over
     consumers), selected as above; each consumer's remaining weights and bias are refit by
