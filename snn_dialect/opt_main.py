@@ -221,7 +221,7 @@ def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> st
             f"'{n}'" + (f" (did you mean {h[0]}?)" if h else "")
             for n, h in zip(names, hints, strict=True)
         )
-        return f"-p '{spec}': unknown pass {said}; '{PROG} passes' lists them"
+        return f"-p '{spec}': unknown pass {said}; '{PROG} passes' lists them ({text})"
     option = re.search(
         r'Provided arguments \["(.*?)"\] not found in expected arguments (.*)$', text
     )
@@ -232,7 +232,7 @@ def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> st
     if types:
         want = {"bool": "true or false", "int": "an integer", "float": "a number with a '.'"}
         kind = want.get(types.group(2), types.group(2))
-        return f"-p '{spec}': an option value {types.group(1)} is not {kind}"
+        return f"-p '{spec}': an option value {types.group(1)} is not {kind} ({text})"
     return f"-p '{spec}': {text}"
 
 
