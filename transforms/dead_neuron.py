@@ -17,6 +17,7 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.attr_cache import AttrMemo, attribute_of
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp, RecurrentOp
@@ -54,6 +55,30 @@ def bypass_empty_layers(graph: GraphOp, rewriter: PatternRewriter) -> bool:
     return changed
 
 
+_nonzero_masks: AttrMemo[np.ndarray] = AttrMemo()
+"""Per weight attribute: which of its blocks' rows (or columns) hold a nonzero weight."""
+
+
+def _nonzero_along(blocks: np.ndarray, axis: tuple[int, int]) -> np.ndarray:
+    return blocks.any(axis=axis)
+
+
+def nonzero_mask(op: Operation, blocks: np.ndarray, axis: tuple[int, int]) -> np.ndarray:
+    """`blocks.any(axis=axis)` for `blocks` read from `op`'s synapse, remembered per weight
+    attribute (`snn_dialect.attr_cache`), so a round that changes nothing reads no weights.
+    The result is read-only."""
+    attr = attribute_of(op, blocks)
+    if attr is None:
+        return _nonzero_along(blocks, axis)
+
+    def compute() -> np.ndarray:
+        mask = _nonzero_along(blocks, axis)
+        mask.flags.writeable = False
+        return mask
+
+    return _nonzero_masks.get(attr, (type(op).__name__, blocks.shape, axis), compute)
+
+
 def _per_index(mask: np.ndarray) -> np.ndarray:
     """An element mask reduced to axis 0: an index is set when all its elements are."""
     return axis0_matrix(mask).all(axis=1)
@@ -80,9 +105,12 @@ def cut_silent_inputs(
         silent = (bounds[op.results[0]][1] == 0) & (
             neuron_bounds(op, zero, zero, graph.dt_value)[1] == 0
         )
+        candidates = _per_index(silent)
+        if not candidates.any():
+            continue
         blocks, bias = synapse.blocks(producer), synapse.bias(producer)
-        rows = _per_index(silent) & (
-            blocks.any(axis=(1, 2)) | (bias != 0 if bias is not None else False)
+        rows = candidates & (
+            nonzero_mask(producer, blocks, (1, 2)) | (bias != 0 if bias is not None else False)
         )
         if not rows.any():
             continue
@@ -120,7 +148,7 @@ def removable_indices(space: IndexSpace, evidence: dict[SSAValue, np.ndarray]) -
         trait = synapse_of(op)
         assert trait is not None
         read = op.operands[0]
-        unused = ~trait.blocks(op).any(axis=(0, 2))
+        unused = ~nonzero_mask(op, trait.blocks(op), (0, 2))
         removable &= unused | evidence.get(read, np.zeros(space.size, dtype=bool))
     return removable
 

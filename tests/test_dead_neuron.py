@@ -1,0 +1,74 @@
+"""snn-dead-neuron: a round over ops that did not change reads no weights again."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from xdsl.dialects.builtin import ModuleOp
+
+import transforms.dead_neuron as dead_neuron
+import transforms.value_bounds as value_bounds
+from snn_dialect.api import run_passes
+from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
+
+PARAMS = {"tau": 5e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0}
+
+
+def network(seed: int = 0) -> ModuleOp:
+    """A 32-64-64-10 LIF chain with some dead hidden neurons (zero rows, negative bias)."""
+    rng = np.random.default_rng(seed)
+    layers = []
+    for i, (n_in, n_out) in enumerate([(32, 64), (64, 64), (64, 10)]):
+        weight = rng.normal(0.0, 3.0 / np.sqrt(n_in), (n_out, n_in)).astype(np.float32)
+        bias = rng.normal(0.9, 0.1, n_out).astype(np.float32)
+        if i < 2:
+            weight[:6], bias[:6] = 0.0, -0.5
+        layers.append(
+            LayerNode(f"l{i}", n_in, n_out, weight, "LIF", bias=bias, params=dict(PARAMS))
+        )
+    return graph_to_module(SNNGraph(layers=layers, dt=1e-3))
+
+
+@pytest.fixture
+def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How often synapse bounds and nonzero masks are computed from the weights."""
+    seen = {"bounds": 0, "masks": 0}
+    bounds, masks = value_bounds._computed_synapse_bounds, dead_neuron._nonzero_along
+
+    def counted_bounds(*args: object) -> object:
+        seen["bounds"] += 1
+        return bounds(*args)  # type: ignore[arg-type]
+
+    def counted_masks(*args: object) -> object:
+        seen["masks"] += 1
+        return masks(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(value_bounds, "_computed_synapse_bounds", counted_bounds)
+    monkeypatch.setattr(dead_neuron, "_nonzero_along", counted_masks)
+    return seen
+
+
+@pytest.mark.parametrize("spec", ["snn-dead-neuron{use_profile=false}", "snn-optimize"])
+def test_a_round_that_changes_nothing_recomputes_nothing(counts: dict[str, int], spec: str) -> None:
+    module = network()
+    run_passes(module, spec)
+    assert counts["bounds"] > 0 and counts["masks"] > 0
+    text = str(module)
+    before = dict(counts)
+    report = run_passes(module, "snn-dead-neuron{use_profile=false}")
+    assert counts == before
+    assert report.pass_results[0].neurons_removed == 0
+    assert str(module) == text
+
+
+def test_cached_masks_do_not_change_results(counts: dict[str, int]) -> None:
+    """A clone shares its attributes, so the pass on it starts from warm caches; it must
+    give the same module as the cold run."""
+    cold = network(1)
+    warm = cold.clone()
+    run_passes(cold, "snn-dead-neuron{use_profile=false}")
+    after_cold = dict(counts)
+    run_passes(warm, "snn-dead-neuron{use_profile=false}")
+    assert counts["masks"] < 2 * after_cold["masks"]  # the first application was cached
+    assert str(warm) == str(cold)
+    assert "64x" not in str(cold)  # the dead hidden neurons went
