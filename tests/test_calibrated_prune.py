@@ -316,6 +316,19 @@ def test_option_errors(options: dict[str, object], message: str):
     assert "\n" not in str(info.value)
 
 
+def test_indefinite_moment_names_the_damping():
+    """A duplicated input gives a singular moment; its f32 rounding can leave it slightly
+    indefinite, which only a damping larger than the rounding covers."""
+    module, _ = mlp([2, 3])
+    op = synapses(module)[0]
+    h = np.array([[[0.5, 0.5 + 1e-6, 0.5], [0.5 + 1e-6, 0.5, 0.5], [0.5, 0.5, 1.0]]])
+    set_input_moment(op, h)
+    with pytest.raises(PassFailedException, match=r"after damping=1e-09; give a larger") as info:
+        run(module, sparsity=0.5, method="calibrated", damping=1e-9)
+    assert "\n" not in str(info.value)
+    assert graph_stats(run(module, sparsity=0.5, method="calibrated")).synapses < 6
+
+
 def test_sparsegpt_loss_is_the_error_on_the_damped_moment():
     rng = np.random.default_rng(8)
     x = np.hstack([(rng.random((400, 30)) < 0.3), np.ones((400, 1))]).astype(np.float64)

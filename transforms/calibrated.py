@@ -138,7 +138,8 @@ class ErrorLog:
 
 class Factors:
     """Factorised damped moments (`transforms.reconstruction.Factor`) per op and group,
-    computed once per pass run; a one-line error when a stored moment is no second moment."""
+    computed once per pass run; a one-line error naming the damping when a damped moment
+    cannot be factorised."""
 
     def __init__(self, damping: float):
         self.damping = damping
@@ -150,9 +151,12 @@ class Factors:
             try:
                 self.cache[key] = rec.Factor.of(layer.moment[g], self.damping)
             except np.linalg.LinAlgError:
+                # a rank-deficient moment stored as f32 can be slightly indefinite: a
+                # larger damping covers that, a damaged profile needs profiling again
                 raise PassFailedException(
-                    f"{layer.op.name}: input_moment is not positive semidefinite, so it is no "
-                    "second moment of any input; profile the module again"
+                    f"{layer.op.name}: input_moment is not positive definite after "
+                    f"damping={self.damping}; give a larger damping (default 0.01) or "
+                    "profile the module again"
                 ) from None
         return self.cache[key]
 

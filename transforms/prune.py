@@ -674,8 +674,10 @@ class PrunePass(ModulePass):
     space go, ranked by what removing their column blocks costs the consumers (the OBS group
     cost `tr(W_D [H^-1]_DD^-1 W_D^T)` relative to each consumer's current energy, summed over
     consumers), selected as above; each consumer's remaining weights and bias are refit by
-    least squares, which absorbs the removed indices' mean contribution. A second run at the
-    sparsity reached removes nothing and changes nothing.
+    least squares, which absorbs the removed indices' mean contribution. Unstructured and
+    N:M: a second run with the same options removes nothing and changes nothing. Structured:
+    removed indices are gone, so a second run counts its sparsity against the smaller graph
+    and removes more.
 
     Note appended to the graph when it changed (`snn.approximations`): `sparsity` reached
     over all synapse weights (structured: the fraction of the weights before the pass that
