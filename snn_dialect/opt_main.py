@@ -26,7 +26,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Attribute
 from xdsl.passes import ModulePass
-from xdsl.utils.exceptions import DiagnosticException, ParseError
+from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from snn_dialect.diagnostics import (
@@ -134,7 +134,7 @@ class SNNOptMain(xDSLOptMain):
     def setup_pipeline(self) -> None:
         try:
             super().setup_pipeline()
-        except Exception as e:  # unknown pass names, bad options
+        except (Exception, ArgSpecParseError) as e:  # unknown pass names, bad options, syntax
             raise SNNError(
                 pipeline_error(self.args.passes, e, self.available_passes),
                 self.get_input_name(),
@@ -247,6 +247,8 @@ def _message(e: BaseException, where: str) -> str:
         return f"{where}: {_one_line(str(e).strip().splitlines()[0] if str(e).strip() else '')}"
     if isinstance(e, OSError):
         return f"{e.filename or where}: {e.strerror or e}"
+    if isinstance(e, UnicodeDecodeError):
+        return f"{where}: not a UTF-8 text file (a NIR file ends in .nir, or read it with -f nir)"
     if isinstance(e, OverflowError | RecursionError):
         return f"{where}: {parse_failure(e)}"
     lines = str(e).strip().splitlines()

@@ -43,8 +43,23 @@ def _spikes(path: str, module: Any) -> np.ndarray:
     return x.reshape(x.shape[0], x.shape[1], -1).astype(np.int64)
 
 
+def _reference(path: str, dt: float | None, module: Any) -> Any:
+    """The float network at `path`, which must take and give what `module` does."""
+    from snn_dialect.cli import find_graph, load_module
+
+    reference = load_module(path, dt)
+    ours, theirs = find_graph(module, path), find_graph(reference, path)
+    if theirs.function_type != ours.function_type:
+        raise SNNError(
+            f"the reference network's type {theirs.function_type} differs from the model's "
+            f"{ours.function_type}",
+            path,
+        )
+    return reference
+
+
 def run(args: argparse.Namespace) -> None:
-    from snn_dialect.cli import load_module, write_outputs
+    from snn_dialect.cli import find_graph, load_module, write_outputs
     from snn_dialect.xylo import lower_to_xylo, measure_drift
 
     if Path(args.output).suffix not in (".npz", ".json"):
@@ -52,12 +67,13 @@ def run(args: argparse.Namespace) -> None:
     if args.check and args.input is None:
         raise SNNError("--check needs --input spikes to run", args.model)
     module = load_module(args.model, args.dt)
+    find_graph(module, args.model)
     lowering = lower_to_xylo(module)
     report: dict[str, Any] = lowering.report.as_dict()
     lines = lowering.report.lines()
     if args.input is not None:
         x = _spikes(args.input, module)
-        reference = load_module(args.reference, args.dt) if args.reference else module
+        reference = _reference(args.reference, args.dt, module) if args.reference else module
         drift = measure_drift(reference, lowering.spec, x)
         report["drift"] = drift
         lines.append(

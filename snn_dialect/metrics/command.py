@@ -82,8 +82,11 @@ def run_metrics(args: argparse.Namespace) -> None:
     """Print (or write) the metrics of a module."""
     from snn_dialect.cli import find_graph, load_inputs, load_module, write_outputs
     from snn_dialect.diagnostics import SNNError
+    from snn_dialect.ops import GraphOp
 
     module: ModuleOp = load_module(args.model, args.dt)
+    if not any(isinstance(op, GraphOp) for op in module.walk()):
+        raise SNNError("no snn.graph in the model", args.model)
     activity = None
     if args.input is not None:
         inputs = load_inputs(args.input, find_graph(module, args.model))
