@@ -147,3 +147,33 @@ def test_profile_guided_pipeline_on_recurrent_networks(name: str) -> None:
     assert report.neurons_before - report.neurons_after == never_fired
     assert_same_outputs(module, optimized, inputs)
     assert sum(int(n["profiled_removed"]) for n in report.notes) == never_fired
+
+
+def test_exact_passes_keep_the_calibration_of_ops_whose_input_they_keep() -> None:
+    """Dead-neuron zeroes a silent neuron's incoming row and fuse merges two dense layers;
+    both new ops read what the old ones read, so calibrated passes can still run after."""
+    from conftest import GraphBuilder
+
+    from snn_dialect.calibration import input_moment
+    from snn_dialect.interfaces import synapse_of
+    from snn_dialect.ops import AffineOp, LIFOp, LinearOp
+    from snn_dialect.profile import annotate_firing_rates
+
+    lif = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.5, 1.5, (4, 3))
+    w[0] = -1.0  # never fires on spikes: its row goes
+    b = GraphBuilder([3])
+    h = b.neuron(LIFOp, b.add(AffineOp(b.inputs[0], w, np.full(4, 0.2))), **lif)
+    y = b.add(LinearOp(b.add(LinearOp(h, rng.normal(0, 1, (3, 4)))), rng.normal(0, 1, (2, 3))))
+    module = b.module(b.neuron(LIFOp, y, **lif))
+    annotate_firing_rates(module, (rng.random((30, 4, 3)) < 0.5).astype(np.float32))
+    first_moment = input_moment(next(o for o in graph_of(module).block.ops if synapse_of(o)))
+
+    run_passes(module, "snn-dead-neuron{use_profile=false spike_inputs=true},snn-fuse")
+    synapses = [o for o in graph_of(module).block.ops if synapse_of(o) is not None]
+    assert len(synapses) == 2  # the two dense layers were fused
+    assert all(input_moment(o) is not None for o in synapses)
+    np.testing.assert_array_equal(input_moment(synapses[0]), first_moment)
+    run_passes(module, "snn-quantize{calibrated=true bits=8}")
+    module.verify()

@@ -18,6 +18,7 @@ from xdsl.pattern_rewriter import (
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.attr_cache import AttrMemo, attribute_of
+from snn_dialect.calibration import copy_moment
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp, RecurrentOp
@@ -118,7 +119,7 @@ def cut_silent_inputs(
         blocks[rows] = 0
         if bias is not None:
             bias = np.where(rows, 0, bias).astype(np.float32)
-        rewriter.replace(producer, synapse.rebuilt(producer, blocks, bias))
+        rewriter.replace(producer, copy_moment(producer, synapse.rebuilt(producer, blocks, bias)))
         changed = True
     return changed
 

@@ -24,6 +24,7 @@ from xdsl.pattern_rewriter import (
     op_type_rewrite_pattern,
 )
 
+from snn_dialect.calibration import copy_moment
 from snn_dialect.dense import dense_f32
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
@@ -71,12 +72,13 @@ def rebuilt_reading(
     op: Operation, value: SSAValue, blocks: np.ndarray, bias: np.ndarray | None
 ) -> Operation:
     """`op` rebuilt with `blocks` and `bias` (through its `SynapseOp` interface), reading
-    `value` instead of its current operand."""
+    `value` instead of its current operand; its `input_moment` stays when `value` is that
+    operand."""
     trait = synapse_of(op)
     assert trait is not None
     new = trait.rebuilt(op, np.ascontiguousarray(blocks), bias)
     new.operands = [value, *new.operands[1:]]
-    return new
+    return copy_moment(op, new)
 
 
 def _forward(op: Operation, value: SSAValue, rewriter: PatternRewriter) -> None:
