@@ -85,7 +85,7 @@ def run(args: argparse.Namespace) -> None:
             f"{100 * drift['tau_rounding_difference']:.1f}% in the float network"
         )
         if args.check:
-            report["xylosim"] = _check(lowering.spec, x)
+            report["xylosim"] = _check(lowering.spec, x, args.input)
             c = report["xylosim"]
             lines.append(
                 f"xylosim: {c['output_mismatches']} of {c['output_values']} output spikes and "
@@ -114,9 +114,19 @@ def _suffixed(writer: Any, path: str) -> Any:
     return write
 
 
-def _check(spec: Any, x: np.ndarray) -> dict[str, int]:
+XYLOSIM_MAX_EVENTS = 255
+"""xylosim takes at most this many input events per step and channel (one byte)."""
+
+
+def _check(spec: Any, x: np.ndarray, where: str) -> dict[str, int]:
     from snn_dialect.integer_sim import simulate_xylo
 
+    if x.max() > XYLOSIM_MAX_EVENTS:
+        raise SNNError(
+            f"--check: xylosim takes at most {XYLOSIM_MAX_EVENTS} input events per step and "
+            f"channel, found {x.max()}",
+            where,
+        )
     try:
         from snn_dialect.xylosim_runner import run_xylosim
 
