@@ -247,6 +247,8 @@ def _message(e: BaseException, where: str) -> str:
         return f"{where}: {_one_line(str(e).strip().splitlines()[0] if str(e).strip() else '')}"
     if isinstance(e, OSError):
         return f"{e.filename or where}: {e.strerror or e}"
+    if isinstance(e, NotImplementedError):  # e.g. a -t target that cannot print an op
+        return f"{where}: not supported: {_one_line(str(e)) or type(e).__name__}"
     if isinstance(e, UnicodeDecodeError):
         return f"{where}: not a UTF-8 text file (a NIR file ends in .nir, or read it with -f nir)"
     if isinstance(e, OverflowError | RecursionError):
