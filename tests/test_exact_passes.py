@@ -177,3 +177,31 @@ def test_exact_passes_keep_the_calibration_of_ops_whose_input_they_keep() -> Non
     np.testing.assert_array_equal(input_moment(synapses[0]), first_moment)
     run_passes(module, "snn-quantize{calibrated=true bits=8}")
     module.verify()
+
+
+def test_merged_parallel_synapses_and_emptied_layers_stay_calibrated() -> None:
+    """Redundancy merges parallel synapse ops reading one value; dead-neuron empties a layer
+    whose consumer then reads the graph input through zero weights: both stay calibrated."""
+    from conftest import GraphBuilder
+
+    from snn_dialect.calibration import input_moment
+    from snn_dialect.interfaces import synapse_of
+    from snn_dialect.ops import AddOp, LIFOp, LinearOp
+    from snn_dialect.profile import annotate_firing_rates
+
+    lif = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
+    rng = np.random.default_rng(1)
+    b = GraphBuilder([3])
+    h = b.neuron(LIFOp, b.add(LinearOp(b.inputs[0], rng.uniform(0.5, 1.5, (4, 3)))), **lif)
+    s = b.add(AddOp([b.add(LinearOp(h, rng.normal(0, 1, (2, 4)))) for _ in range(2)]))
+    dead = b.neuron(LIFOp, b.add(LinearOp(b.inputs[0], -np.ones((2, 3)))), **lif)
+    out = b.neuron(LIFOp, b.add(LinearOp(dead, np.ones((2, 2)))), **lif)
+    module = b.module(b.neuron(LIFOp, s, **lif), out)
+    annotate_firing_rates(module, (rng.random((30, 4, 3)) < 0.5).astype(np.float32))
+
+    run_passes(module, "snn-redundancy,snn-dead-neuron{use_profile=false spike_inputs=true}")
+    synapses = [o for o in graph_of(module).block.ops if synapse_of(o) is not None]
+    assert len(synapses) == 3  # the parallel pair merged, the silent layer's weights gone
+    assert all(input_moment(o) is not None for o in synapses)
+    run_passes(module, "snn-quantize{calibrated=true bits=8}")
+    module.verify()

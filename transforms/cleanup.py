@@ -14,6 +14,7 @@ from xdsl.ir import Operation
 from xdsl.pattern_rewriter import PatternRewriter
 from xdsl.rewriter import Rewriter
 
+from snn_dialect.calibration import input_moment, set_input_moment
 from snn_dialect.interfaces import value_shape
 from snn_dialect.ops import AffineOp, GraphOp, LinearOp
 
@@ -42,7 +43,8 @@ def explicit_zero_inputs(graph: GraphOp, rewriter: PatternRewriter | None = None
     """A linear/affine op whose input is empty (its layer lost every neuron) computes its
     bias, or zero: it becomes the same op reading the graph's first input through all-zero
     weights, the one form of "receives nothing" that NIR holds without zero-size tensors.
-    Returns True if any op changed."""
+    A calibrated op keeps a moment that holds only the constant entry. Returns True if any op
+    changed."""
     if not graph.block.args:
         return False
     source = graph.block.args[0]
@@ -57,6 +59,11 @@ def explicit_zero_inputs(graph: GraphOp, rewriter: PatternRewriter | None = None
         else:
             new = LinearOp(source, zeros)
         new.results[0].name_hint = op.results[0].name_hint
+        if input_moment(op) is not None:
+            # the zero weights ignore the input: only the constant entry of the moment counts
+            moment = np.zeros((1, n_in + 1, n_in + 1), np.float32)
+            moment[0, -1, -1] = 1.0
+            set_input_moment(new, moment)
         (rewriter or Rewriter).replace_op(op, new)
         changed = True
     return changed

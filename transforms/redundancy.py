@@ -20,6 +20,7 @@ from xdsl.rewriter import InsertPoint
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.attr_cache import AttrMemo, attribute_of
+from snn_dialect.calibration import copy_moment
 from snn_dialect.interfaces import ElementwiseOp, synapse_of
 from snn_dialect.ops import AddOp, GraphOp
 from transforms.cleanup import tidy
@@ -224,7 +225,7 @@ class MergeParallelSynapses(RewritePattern):
         blocks = np.sum([trait.blocks(v.op) for v in group], axis=0)
         biases = [b for v in group if (b := trait.bias(v.op)) is not None]
         bias = np.sum(biases, axis=0) if biases else None
-        merged = trait.rebuilt(first, blocks, bias)
+        merged = copy_moment(first, trait.rebuilt(first, blocks, bias))  # same input
         rewriter.insert(merged, InsertPoint.before(op))
         rest = [v for v in op.inputs if all(v is not g for g in group)]
         operands = [merged.results[0], *rest]
