@@ -584,8 +584,11 @@ def run_compress(args: Any) -> None:
         module_text,
         write_outputs,
     )
-    from snn_dialect.diagnostics import SNNError
+    from snn_dialect.diagnostics import SNNError, check_writable
 
+    for path in (args.output, args.json):  # before the search, which can take minutes
+        if path is not None:
+            check_writable(path)
     if Path(args.calibration).resolve() == Path(args.validation).resolve():
         raise SNNError("calibration and validation must be different files", args.validation)
     module = load_module(args.model, args.dt)
