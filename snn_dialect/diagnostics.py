@@ -88,8 +88,10 @@ class NIRExportError(SNNError):
 
 
 def check_writable(path: str | Path) -> None:
-    """Raise `SNNError` naming `path` when a file cannot be written there: its directory is
-    missing or `path` is itself a directory."""
+    """Raise `SNNError` naming `path` when a file cannot be written there: it is empty, its
+    directory is missing or `path` is itself a directory."""
+    if not str(path):
+        raise SNNError("cannot write: the output file name is empty", "''")
     target = Path(path)
     if target.is_dir():
         raise SNNError("cannot write: it is a directory", str(path))
