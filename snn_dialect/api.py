@@ -79,7 +79,10 @@ def _split_pipeline(spec: str) -> list[str]:
             parts.append(spec[start:i])
             start = i + 1
     parts.append(spec[start:])
-    return [p.strip() for p in parts if p.strip()]
+    if not all(p.strip() for p in parts):
+        what = "is empty" if not spec.strip() else "has an empty pass name (a stray comma?)"
+        raise UnknownPassError(f"pipeline '{spec}' {what}; 'snn-opt passes' lists the passes")
+    return [p.strip() for p in parts]
 
 
 def resolve_passes(passes: str | Sequence[str | ModulePass] | None) -> list[ModulePass]:
