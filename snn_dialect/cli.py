@@ -54,6 +54,7 @@ from xdsl.utils.exceptions import DiagnosticException, ParseError, VerifyExcepti
 
 from snn_dialect.dense import to_array
 from snn_dialect.diagnostics import (
+    PROG,
     SNNError,
     atomic_path,
     check_writable,
@@ -64,7 +65,6 @@ from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
 from snn_dialect.ops import GraphOp, verify_module
 
-PROG = "snn-opt"
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 

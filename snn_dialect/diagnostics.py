@@ -14,6 +14,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+PROG = "snn-opt"
+"""The command-line tool's name, as every diagnostic line starts with it."""
+
 
 class SNNError(Exception):
     """A diagnostic for bad input: `where` (a file, possibly None) and `what` went wrong."""
@@ -48,7 +51,7 @@ _show = warnings.showwarning
 
 def _show_one_line(message, category, filename, lineno, file=None, line=None):  # type: ignore[no-untyped-def]
     if issubclass(category, SNNWarning):
-        print(f"snn-opt: warning: {message}", file=file or sys.stderr)
+        print(f"{PROG}: warning: {message}", file=file or sys.stderr)
         return
     _show(message, category, filename, lineno, file, line)
 

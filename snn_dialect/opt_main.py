@@ -30,14 +30,13 @@ from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseE
 from xdsl.xdsl_opt_main import xDSLOptMain
 
 from snn_dialect.diagnostics import (
+    PROG,
     SNNError,
     atomic_path,
     check_writable,
     parse_failure,
     warnings_on_success,
 )
-
-PROG = "snn-opt"
 
 
 def project_version() -> str:
