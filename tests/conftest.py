@@ -10,9 +10,28 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 
 from snn_dialect.dense import tensor_f32
+from snn_dialect.interfaces import synapse_of
 from snn_dialect.ops import GraphOp, NeuronOpBase, OutputOp, RecurrentOp
 
 DATA = Path(__file__).parent / "data"
+
+LIF = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
+"""LIF parameters that fire on a unit drive within a few steps of dt = 1."""
+IF = {"r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
+
+
+def graph_of(module: ModuleOp) -> GraphOp:
+    """The first (and in these tests only) `snn.graph` of `module`."""
+    graph = module.body.block.first_op
+    assert isinstance(graph, GraphOp)
+    return graph
+
+
+def synapses(module: ModuleOp) -> list[Operation]:
+    """The synapse ops of `module`'s graph, in order."""
+    return [op for op in graph_of(module).block.ops if synapse_of(op) is not None]
+
+
 """Real NIR networks (see `data/README.md` for their origin and license)."""
 
 

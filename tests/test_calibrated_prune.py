@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import GraphBuilder
+from conftest import IF, LIF, GraphBuilder, graph_of, synapses
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation
@@ -15,26 +15,13 @@ from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.calibration import input_moment, set_input_moment
 from snn_dialect.interfaces import synapse_of
-from snn_dialect.ops import AddOp, AffineOp, Conv2dOp, GraphOp, IFOp, LIFOp, LinearOp
+from snn_dialect.ops import AddOp, AffineOp, Conv2dOp, IFOp, LIFOp, LinearOp
 from snn_dialect.profile import annotate_firing_rates
 from snn_dialect.simulator import simulate
 from snn_dialect.stats import graph_stats
 from transforms import reconstruction as rec
 from transforms.notes import approximation_notes
 from transforms.prune import PrunePass
-
-LIF = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
-IF = {"r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
-
-
-def graph_of(module: ModuleOp) -> GraphOp:
-    graph = module.body.block.first_op
-    assert isinstance(graph, GraphOp)
-    return graph
-
-
-def synapses(module: ModuleOp) -> list[Operation]:
-    return [op for op in graph_of(module).block.ops if synapse_of(op) is not None]
 
 
 def rows_of(op: Operation) -> np.ndarray:

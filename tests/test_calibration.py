@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import GraphBuilder
+from conftest import IF, LIF, GraphBuilder
 from xdsl.context import Context
 from xdsl.dialects.builtin import ArrayAttr, Builtin, ModuleOp
 from xdsl.parser import Parser
@@ -22,9 +22,6 @@ from snn_dialect.dense import dense_f32
 from snn_dialect.ops import SNN, AddOp, AffineOp, Conv2dOp, IFOp, LIFOp, LinearOp
 from snn_dialect.profile import annotate_firing_rates
 from snn_dialect.simulator import find_graph, simulate
-
-LIF = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
-IF = {"r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
 
 
 def extended_moment(rows: np.ndarray) -> np.ndarray:

@@ -7,7 +7,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import DATA, GraphBuilder
+from conftest import DATA, IF, LIF, GraphBuilder, graph_of, synapses
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from xdsl.context import Context
@@ -18,7 +18,6 @@ from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.calibration import set_graph_input_rates
 from snn_dialect.dense import dense_f32
-from snn_dialect.interfaces import SynapseOp
 from snn_dialect.ops import (
     AffineOp,
     Conv2dOp,
@@ -32,19 +31,6 @@ from snn_dialect.ops import (
 from snn_dialect.stats import graph_stats
 from transforms.notes import approximation_notes
 from transforms.prune import PrunePass, mean_activity
-
-LIF = {"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0, "v_reset": 0.0}
-IF = {"r": 1.0, "v_threshold": 1.0, "v_reset": 0.0}
-
-
-def graph_of(module: ModuleOp) -> GraphOp:
-    graph = module.body.block.first_op
-    assert isinstance(graph, GraphOp)
-    return graph
-
-
-def synapses(module: ModuleOp) -> list[Operation]:
-    return [op for op in graph_of(module).block.ops if op.get_trait(SynapseOp) is not None]  # type: ignore[type-abstract]
 
 
 def weight(op: Operation) -> np.ndarray:
