@@ -33,9 +33,11 @@ from snn_dialect.interfaces import synapse_of, value_shape
 from snn_dialect.ops import (
     INPUT_RATES_ATTR,
     MOMENT_PROP,
+    UNPRUNED_PROP,
     ConvOpBase,
     GraphOp,
     moment_shape,
+    unpruned_weights,
 )
 from snn_dialect.simulator import Observer, SimulationResult, find_graph, simulate
 
@@ -66,13 +68,19 @@ def set_input_moment(op: Operation, moment: np.ndarray | None) -> None:
 
 
 def copy_moment(old: Operation, new: Operation) -> Operation:
-    """`new` with `old`'s `input_moment` when it fits `new` (same input and fan-in); returns
+    """`new` with `old`'s `input_moment` when it fits `new` (same input and fan-in), and with
+    its `unpruned_weights` when `new` reads the same input and has no more weights; returns
     `new`. For rewrites that change weights but not what the op reads."""
+    if new.operands[:1] != old.operands[:1]:
+        return new
     attr = old.properties.get(MOMENT_PROP)
-    if attr is not None and new.operands[:1] == old.operands[:1]:
+    if attr is not None:
         new.properties[MOMENT_PROP] = attr
         if tuple(attr.get_shape()) != moment_shape(new):  # type: ignore[attr-defined,arg-type]
             del new.properties[MOMENT_PROP]
+    unpruned = old.properties.get(UNPRUNED_PROP)
+    if unpruned is not None and unpruned_weights(new) <= unpruned_weights(old):
+        new.properties[UNPRUNED_PROP] = unpruned
     return new
 
 

@@ -42,7 +42,8 @@ with a single one-step delay.
 
 Profile data travels in node metadata: each op's optional properties that hold what
 profiling measured (`firing_rates`, `profile_samples`, `profile_steps`, a synapse's
-`input_moment`) are written under the same keys and read back on import.
+`input_moment`), and a synapse's `unpruned_weights` left by structured pruning, are written
+under the same keys and read back on import.
 
 Quantized weights (`snn-quantize`) keep their integer form: a synapse op's `weight_scale` and
 `weight_bits` go into its node's metadata (keys of the same names) and come back on import,
@@ -1123,11 +1124,15 @@ class _Exporter:
 NOT_PROFILE = ("weight_scale", "weight_bits")
 """Optional properties that are not profile data (the integer form of quantized weights)."""
 
+INTEGER_KEYS = ("profile_samples", "profile_steps", "unpruned_weights")
+"""Profile properties that hold one integer (the rest are dense f32)."""
+
 
 def profile_keys(op: Operation) -> list[str]:
     """The optional properties of `op`'s type that hold profile data: what profiling and
     calibration measured (`firing_rates`, `profile_samples`, `profile_steps`,
-    `input_moment`, and any such property an op declares later)."""
+    `input_moment`, and any such property an op declares later), and a synapse's
+    `unpruned_weights` (what structured pruning started from)."""
     definition = type(op).get_irdl_definition()  # type: ignore[attr-defined]
     return [
         k
@@ -1163,7 +1168,7 @@ def restore_profile(node: nir.NIRNode, op: Operation, where: str) -> None:
         value = np.asarray(metadata[key])
         if value.dtype.kind not in "biuf":
             raise NIRImportError(f"{where}: metadata '{key}' must be numeric, got {value.dtype}")
-        if key in ("profile_samples", "profile_steps"):
+        if key in INTEGER_KEYS:
             if value.size != 1 or value.dtype.kind not in "iu":
                 raise NIRImportError(f"{where}: metadata '{key}' must be one integer")
             op.properties[key] = IntegerAttr(int(value.reshape(())), i64)

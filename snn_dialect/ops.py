@@ -487,7 +487,7 @@ class ConvSynapse(SynapseOp):
         properties = dict(op.properties)
         properties["weight"] = dense_f32(weight)
         properties["bias"] = dense_f32(bias)
-        for name in (*QUANTIZATION_PROPS, MOMENT_PROP):  # unknown for the new op
+        for name in (*QUANTIZATION_PROPS, MOMENT_PROP, UNPRUNED_PROP):  # unknown for the new op
             properties.pop(name, None)
         return type(op).create(
             operands=[op.input],
@@ -510,6 +510,37 @@ QUANTIZATION_PROPS = ("weight_scale", "weight_bits")
 MOMENT_PROP = "input_moment"
 """Optional property of synapse ops: the profiled second moment of their input (see
 `snn_dialect.calibration`)."""
+
+
+UNPRUNED_PROP = "unpruned_weights"
+"""Optional property of synapse ops: how many weights the op had before structured pruning
+removed whole rows or columns of it (`snn-prune{structured=true}` counts its target against
+it, so that a second run finds the target met). At least the op's present weight count."""
+
+
+def unpruned_weights(op: Operation) -> int:
+    """The op's `unpruned_weights`, else the number of its weights now."""
+    attr = op.properties.get(UNPRUNED_PROP)
+    if isinstance(attr, IntegerAttr):
+        return int(attr.value.data)
+    weight = op.properties["weight"]
+    assert isinstance(weight, DenseIntOrFPElementsAttr)
+    return int(np.prod(weight.get_shape()))
+
+
+def verify_unpruned(op: _SnnOp) -> None:
+    """Check the optional `unpruned_weights` of a synapse op: no fewer than its weights."""
+    attr = op.properties.get(UNPRUNED_PROP)
+    if attr is None:
+        return
+    weight = op.properties["weight"]
+    assert isinstance(weight, DenseIntOrFPElementsAttr)
+    size = int(np.prod(weight.get_shape()))
+    if not isinstance(attr, IntegerAttr) or attr.value.data < size:
+        raise VerifyException(
+            f"{op.name}: '{UNPRUNED_PROP}' must be an integer no smaller than the {size} "
+            f"weights the op has, got {attr}"
+        )
 
 
 def moment_shape(op: _SnnOp) -> tuple[int, int, int]:
@@ -607,6 +638,7 @@ class _DenseOpBase(_UnaryOp):
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
     input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
+    unpruned_weights = opt_prop_def(IntegerAttr)
     traits = traits_def(DenseSynapse())
 
     def verify_semantics(self) -> None:
@@ -616,6 +648,7 @@ class _DenseOpBase(_UnaryOp):
         self.prop_array("weight", (self.out_shape[0], n_in))
         verify_integer_weights(self, self.out_shape[0])
         verify_moment(self)
+        verify_unpruned(self)
 
 
 @irdl_op_definition
@@ -686,6 +719,7 @@ class ConvOpBase(_UnaryOp):
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
     input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
+    unpruned_weights = opt_prop_def(IntegerAttr)
     traits = traits_def(ConvSynapse())
 
     def __init__(
@@ -773,6 +807,7 @@ class ConvOpBase(_UnaryOp):
             )
         verify_integer_weights(self, c_out)
         verify_moment(self)
+        verify_unpruned(self)
 
 
 @irdl_op_definition

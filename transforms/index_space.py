@@ -23,6 +23,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 
 from snn_dialect.calibration import input_moment, restrict_moment, set_input_moment
 from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
+from snn_dialect.ops import UNPRUNED_PROP
 
 
 @dataclass
@@ -121,7 +122,8 @@ def narrow(
     consumer loses their column blocks, except that index `j` with `merge_into[j] >= 0` first
     adds its column block into that of index `merge_into[j]` (which must be kept). Exact
     whenever the dropped indices contribute nothing to the consumers, or behave exactly like
-    the index they are merged into. A synapse op's `input_moment` follows its kept inputs.
+    the index they are merged into. A synapse op's `input_moment` follows its kept inputs;
+    its `unpruned_weights` stays.
     """
     assert not space.pinned
     keep = np.asarray(keep, dtype=np.int64)
@@ -162,6 +164,8 @@ def narrow(
             set_input_moment(
                 new, restrict_moment(moment, keep, blocks.shape[2]) if columns else moment
             )
+        if UNPRUNED_PROP in op.properties:  # fewer weights, the same history
+            new.properties[UNPRUNED_PROP] = op.properties[UNPRUNED_PROP]
         replacements.append((op, new))
     for op in space.elementwise:
         trait = _elementwise(op)

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from xdsl.context import Context
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (
@@ -34,9 +34,10 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
-from snn_dialect.calibration import graph_input_rates, input_moment
+from snn_dialect.calibration import copy_moment, graph_input_rates, input_moment
 from snn_dialect.interfaces import NeuronOp, SynapseOp, synapse_of
 from snn_dialect.ops import (
+    UNPRUNED_PROP,
     AddOp,
     ConvSynapse,
     DelayOp,
@@ -45,6 +46,7 @@ from snn_dialect.ops import (
     PoolOpBase,
     RecurrentOp,
     ScaleOp,
+    unpruned_weights,
 )
 from snn_dialect.simulator import window_forward
 from snn_dialect.stats import GraphStats, graph_stats
@@ -214,7 +216,7 @@ class SynapseWeights:
                 base = bias if bias is not None else np.zeros(len(shift), np.float32)
                 bias = (base.astype(np.float64) + shift).astype(np.float32)
         blocks = np.where(mask, np.float32(0), self.blocks)
-        return self.trait.rebuilt(self.op, blocks, bias)
+        return copy_moment(self.op, self.trait.rebuilt(self.op, blocks, bias))
 
 
 def smallest(key: np.ndarray, cut: float, ties: int) -> np.ndarray:
@@ -345,7 +347,7 @@ class SpaceCandidate:
     row_nonzeros: np.ndarray
     """Per index: nonzero weights in its producers' rows."""
     row_weights: int
-    """All weights of its producers."""
+    """All weights of its producers before any structured pruning (`unpruned_weights`)."""
     producers: list[Operation]
     consumers: list[Operation]
 
@@ -392,7 +394,7 @@ def space_candidates(graph: GraphOp, activity_aware: bool) -> list[SpaceCandidat
                 size=space.size,
                 score=score,
                 row_nonzeros=row_nonzeros,
-                row_weights=sum(_blocks(op).size for op in space.producers),
+                row_weights=sum(unpruned_weights(op) for op in space.producers),
                 producers=list(space.producers),
                 consumers=list(space.consumers),
             )
@@ -447,9 +449,47 @@ class RemovedCounter:
         return round(total)
 
 
+@dataclass(frozen=True)
+class WeightBudget:
+    """What a graph's structured sparsity counts: its synapse ops' weights before any
+    structured pruning (`unpruned_weights`) and the nonzero ones left now."""
+
+    weights: int
+    nonzeros: int
+
+    @classmethod
+    def of(cls, graph: GraphOp) -> WeightBudget:
+        ops = [o for o in graph.block.ops if synapse_of(o) is not None]
+        return cls(
+            sum(unpruned_weights(o) for o in ops),
+            sum(int(np.count_nonzero(_blocks(o))) for o in ops),
+        )
+
+    @property
+    def sparsity(self) -> float:
+        return 1.0 - self.nonzeros / self.weights if self.weights else 0.0
+
+
+def unpruned_sizes(graph: GraphOp) -> dict[int, int]:
+    """Per block position of a synapse op of `graph`: its `unpruned_weights`."""
+    return {
+        i: unpruned_weights(o) for i, o in enumerate(graph.block.ops) if synapse_of(o) is not None
+    }
+
+
+def keep_unpruned_sizes(graph: GraphOp, sizes: dict[int, int]) -> None:
+    """Record `sizes` (from `unpruned_sizes` before a structured rewrite that replaced ops in
+    place) as `unpruned_weights` on the synapse ops that now have fewer weights."""
+    ops = list(graph.block.ops)
+    for i, size in sizes.items():
+        o = ops[i]
+        if synapse_of(o) is not None and _blocks(o).size < size:
+            o.properties[UNPRUNED_PROP] = IntegerAttr(size, i64)
+
+
 def plan_removals(
     candidates: list[SpaceCandidate],
-    stats: GraphStats,
+    budget: WeightBudget,
     threshold: float | None,
     sparsity: float,
     scope: str,
@@ -458,8 +498,10 @@ def plan_removals(
 
     `threshold`: scores at or below it. `layer`: per space, the fewest least salient indices
     that bring its producers' weights to `sparsity`. `global`: the fewest of one ranking over
-    all spaces that bring all of the graph's weights there (found by bisection on an exact
-    count of what a prefix of the ranking removes)."""
+    all spaces that bring all of the graph's weights (`budget`) there (found by bisection on
+    an exact count of what a prefix of the ranking removes). Sparsity counts against the
+    weights before any structured pruning (`unpruned_weights`), so a target already met
+    removes nothing."""
     orders = [_removal_order(c) for c in candidates]
     removed: list[np.ndarray] = []
     if threshold is not None or scope == "layer":
@@ -476,7 +518,7 @@ def plan_removals(
         index = np.concatenate(orders)
         score = np.concatenate([c.score[o] for c, o in zip(candidates, orders, strict=True)])
         ranked = np.argsort(score, kind="stable")
-        needed = round(sparsity * stats.weights) - (stats.weights - stats.synapses)
+        needed = round(sparsity * budget.weights) - (budget.weights - budget.nonzeros)
         count = RemovedCounter(candidates)
 
         def prefix(r: int) -> list[np.ndarray]:
@@ -653,7 +695,9 @@ class PrunePass(ModulePass):
         inputs and outputs never change, and every space keeps at least one index. `layer`:
         each space removes indices until its producers' weights reach `sparsity` (zeros plus
         removed rows); `global`: one ranking over all spaces until the graph's weights reach
-        it (removed rows and columns count); `threshold`: norms at or below it.
+        it (removed rows and columns count); `threshold`: norms at or below it, repeated
+        until none is (removing indices shrinks the rows they fed). Sparsity counts against
+        the weights before any structured pruning (`unpruned_weights` on the narrowed ops).
       * `damping` (> 0, default 0.01): calibrated only; the fraction of the mean diagonal of
         each input moment added to its diagonal before it is inverted.
 
@@ -674,10 +718,13 @@ class PrunePass(ModulePass):
     space go, ranked by what removing their column blocks costs the consumers (the OBS group
     cost `tr(W_D [H^-1]_DD^-1 W_D^T)` relative to each consumer's current energy, summed over
     consumers), selected as above; each consumer's remaining weights and bias are refit by
-    least squares, which absorbs the removed indices' mean contribution. Unstructured and
-    N:M: a second run with the same options removes nothing and changes nothing. Structured:
-    removed indices are gone, so a second run counts its sparsity against the smaller graph
-    and removes more.
+    least squares, which absorbs the removed indices' mean contribution.
+
+    Idempotent in every mode: a second run with the same options removes nothing and changes
+    nothing. Existing zeros count first; structured pruning records on each synapse op it
+    narrowed how many weights the op had before (`unpruned_weights`, kept through printing and
+    NIR files) and counts `sparsity` against that, so a rerun finds its target met; with a
+    `threshold` it removes indices until none scores at or below it.
 
     Note appended to the graph when it changed (`snn.approximations`): `sparsity` reached
     over all synapse weights (structured: the fraction of the weights before the pass that
@@ -763,29 +810,51 @@ class PrunePass(ModulePass):
             self._check_n_m(graphs, n_m)
         unprofiled = {g: self._unprofiled(g) for g in graphs}
         before = {g: graph_stats(g) for g in graphs}
+        budgets = {g: WeightBudget.of(g) for g in graphs}
         log = ErrorLog()
-        if self.calibrated:
-            pattern = self._calibrated_pattern(graphs, before, n_m, log)
-        elif self.structured:
-            threshold = self.threshold if self.threshold > 0 else None
-            plans = {
-                g: plan_removals(
-                    space_candidates(g, self.activity),
-                    before[g],
-                    threshold,
-                    self.sparsity,
-                    self.scope,
-                )
-                for g in graphs
-            }
-            pattern = RemoveIndices(plans, self.activity)
+        if self.structured:
+            self._remove_indices(op, graphs, log)
         else:
-            selection = NMSelection(*n_m) if n_m is not None else self._selection(graphs)
-            pattern = PruneWeights(selection, self.activity)
-        PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
+            if self.calibrated:
+                pattern = self._calibrated_pattern(graphs, n_m, log)
+            else:
+                selection = NMSelection(*n_m) if n_m is not None else self._selection(graphs)
+                pattern = PruneWeights(selection, self.activity)
+            PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(op)
         tidy(op)
         for graph in graphs:
-            self._record(graph, before[graph], unprofiled[graph], log)
+            self._record(graph, before[graph], budgets[graph], unprofiled[graph], log)
+
+    def _remove_indices(self, module: ModuleOp, graphs: list[GraphOp], log: ErrorLog) -> None:
+        """Structured pruning: plan and remove whole indices per graph, then record each
+        narrowed synapse op's `unpruned_weights`. With a threshold, repeated until no index
+        scores at or below it (removed indices lower the scores of the rows they fed), so
+        that a second run finds nothing to remove."""
+        sizes = {g: unpruned_sizes(g) for g in graphs}
+        factors = Factors(self.damping) if self.calibrated else None
+        threshold = self.threshold if self.threshold > 0 else None
+        while True:
+            plans: dict[GraphOp, dict[tuple[int, int], np.ndarray]] = {}
+            for g in graphs:
+                candidates = (
+                    self._calibrated_candidates(g, factors)
+                    if factors is not None
+                    else space_candidates(g, self.activity)
+                )
+                plan = plan_removals(
+                    candidates, WeightBudget.of(g), threshold, self.sparsity, self.scope
+                )
+                if plan:
+                    plans[g] = plan
+            if not plans:
+                break
+            refit = log if factors is not None else None
+            pattern = RemoveIndices(plans, self.activity, refit, factors)
+            PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(module)
+            if threshold is None:
+                break
+        for g in graphs:
+            keep_unpruned_sizes(g, sizes[g])
 
     def _check_n_m(self, graphs: list[GraphOp], n_m: tuple[int, int]) -> None:
         name = CALIBRATED if self.calibrated else self.name
@@ -799,25 +868,9 @@ class PrunePass(ModulePass):
                     )
 
     def _calibrated_pattern(
-        self,
-        graphs: list[GraphOp],
-        before: dict[GraphOp, GraphStats],
-        n_m: tuple[int, int] | None,
-        log: ErrorLog,
+        self, graphs: list[GraphOp], n_m: tuple[int, int] | None, log: ErrorLog
     ) -> RewritePattern:
         factors = Factors(self.damping)
-        if self.structured:
-            plans = {
-                g: plan_removals(
-                    self._calibrated_candidates(g, factors),
-                    before[g],
-                    None,
-                    self.sparsity,
-                    self.scope,
-                )
-                for g in graphs
-            }
-            return RemoveIndices(plans, False, log, factors)
         layers = {
             g: [la for o in g.block.ops if (la := Layer.of(o, CALIBRATED)) is not None]
             for g in graphs
@@ -890,12 +943,21 @@ class PrunePass(ModulePass):
                 cuts |= global_cut(keys, self.sparsity)
         return GlobalCut(cuts)
 
-    def _record(self, graph: GraphOp, before: GraphStats, unprofiled: int, log: ErrorLog) -> None:
+    def _record(
+        self,
+        graph: GraphOp,
+        before: GraphStats,
+        budget: WeightBudget,
+        unprofiled: int,
+        log: ErrorLog,
+    ) -> None:
         after = graph_stats(graph)
         if after == before:
             return
+        # structured: of the weights before any structured pruning, those now zero or gone
+        total = budget.weights if self.structured else before.weights
         facts: dict[str, float | int | str] = {
-            "sparsity": 1.0 - after.synapses / before.weights if before.weights else 0.0,
+            "sparsity": 1.0 - after.synapses / total if total else 0.0,
             "pruned": before.synapses - after.synapses,
         }
         if self.threshold > 0:

@@ -592,3 +592,15 @@ snn.graph @outer(%x: tensor<1xf32>) -> tensor<1xf32> attributes {dt = 1.0e-04 : 
 // CHECK:      snn.graph @inner: must sit directly in a builtin.module, not inside snn.graph
 // CHECK-NEXT: "builtin.module"() ({
 // CHECK-NEXT:   "snn.graph"() <{sym_name = "outer",
+
+// -----
+
+// `unpruned_weights` (what structured pruning started from) below the weights the op has.
+snn.graph @unpruned_too_small(%x: tensor<2xf32>) -> tensor<3xf32> attributes {dt = 1.0e-04 : f64} {
+  %y = snn.linear %x {weight = dense<1.0> : tensor<3x2xf32>, unpruned_weights = 4 : i64} : tensor<2xf32> -> tensor<3xf32>
+  snn.output %y : tensor<3xf32>
+}
+
+// CHECK:      snn.linear: 'unpruned_weights' must be an integer no smaller than the 6 weights the op has, got 4 : i64
+// CHECK-NEXT: "builtin.module"() ({
+// CHECK-NEXT:   "snn.graph"() <{sym_name = "unpruned_too_small",
