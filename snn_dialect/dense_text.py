@@ -1,15 +1,24 @@
 """Large dense attributes as hex text at memory speed: xDSL's parser and printer, patched.
 
-xDSL 0.74 handles `dense<"0x...">` literals in several full-size passes. Lexing one decodes
-the literal three times; parsing it decodes it again, copies it through a `bytearray` while
-looking for escapes, decodes that, slices off `0x` and only then calls `bytes.fromhex`.
-Printing unpacks every element into a Python number twice (`get_values()`, then `is_splat()`)
-before deciding that an attribute of more than 100 elements prints as hex, and then builds
-the hex text three times (`hex`, `upper`, an f-string).
+xDSL 0.74 handles `dense<"0x...">` literals in several full-size passes. Its MLIR frontend
+decodes the whole file into a `str` (a second copy of the text, hex included). Lexing a hex
+literal decodes it three times; parsing it decodes it again, copies it through a `bytearray`
+while looking for escapes, decodes that, slices off `0x` and only then calls
+`bytes.fromhex`. Printing unpacks every element into a Python number twice (`get_values()`,
+then `is_splat()`) before deciding that an attribute of more than 100 elements prints as hex,
+builds the hex text three times (`hex`, `upper`, an f-string), collects the whole program in
+a `StringIO`, copies it out (`getvalue`) and encodes it once more to write it.
 
-`install()` replaces three xDSL functions by versions that take the same decisions on the
+`install()` replaces these xDSL functions by versions that take the same decisions on the
 raw bytes and give the same results:
 
+- `CommandLineTool.register_all_frontends`: the `mlir` frontend parses with
+  `parse_module_bytes`. The lexer sees the file's text with the digits of every large
+  `dense<"0x...">` literal cut out (`"0x"` is left); the parser unhexlifies them from a
+  memoryview of the file's bytes when it reaches them. No full-size `str` is made. If any cut
+  literal is not read that way (it sat in a comment, an unregistered attribute's body, ...),
+  or parsing fails at all, the file is parsed again by xDSL's own code, so results and error
+  messages are xDSL's.
 - `MLIRLexer._lex_string_literal`: a literal that starts with `"0x` ends at the next `"` when
   no backslash, newline, vertical tab or form feed comes before it (what xDSL's regex
   matches); found with `find`, without decoding.
@@ -18,6 +27,10 @@ raw bytes and give the same results:
 - `DenseIntOrFPElementsAttr.print_without_type`: decides hex or splat with numpy on the raw
   bytes and writes the hex in 1 MiB chunks; attributes of at most 100 elements and element
   types other than integers and f16/f32/f64 go through xDSL's own code.
+- `xDSLOptMain.prepare_output` and `output_resulting_program`: with `-o FILE` and the `mlir`
+  target, the program is printed straight into the file (`write_program`) instead of into a
+  string that is then copied and encoded; if printing fails, the file is cut back to where
+  the program began, so it holds what xDSL's driver would have written.
 
 The replaced functions are checked by qualified name and a hash of their source before they
 are replaced: a different xDSL fails at import with an error naming the function, rather than
@@ -28,13 +41,17 @@ replacement with xDSL's own function.
 from __future__ import annotations
 
 import binascii
+import dataclasses
 import hashlib
 import inspect
 import re
+import sys
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass, field
+from typing import IO, Any
 
 import numpy as np
+from xdsl.context import Context
 from xdsl.dialects.builtin import (
     BytesAttr,
     DenseIntOrFPElementsAttr,
@@ -43,11 +60,16 @@ from xdsl.dialects.builtin import (
     Float64Type,
     IndexType,
     IntegerType,
+    ModuleOp,
 )
+from xdsl.parser import Parser
 from xdsl.parser.attribute_parser import AttrParser
 from xdsl.printer import Printer
+from xdsl.tools.command_line_tool import CommandLineTool
+from xdsl.utils.arg_spec import parse_spec
 from xdsl.utils.lexer import Position, Span
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRToken, MLIRTokenKind, StringLiteral
+from xdsl.xdsl_opt_main import xDSLOptMain
 
 HEX_ABOVE = 100
 """xDSL prints dense attributes with more elements than this as a hex string."""
@@ -55,10 +77,16 @@ HEX_ABOVE = 100
 CHUNK_BYTES = 1 << 20
 """Bytes of an attribute hexlified at a time when printing."""
 
+CUT_ABOVE = 1 << 12
+"""Hex digits above which a `dense<"0x...">` literal is cut out of the text the lexer sees."""
+
 _UPSTREAM_SOURCE_SHA256 = {
     "MLIRLexer._lex_string_literal": "a32cb3f03385cf6c",
     "AttrParser.parse_dense_int_or_fp_elements_attr": "20bf934205998b33",
     "DenseIntOrFPElementsAttr.print_without_type": "cb67ddaccc722728",
+    "CommandLineTool.register_all_frontends": "d3012e741afa5d1d",
+    "xDSLOptMain.prepare_output": "ff6e260168292489",
+    "xDSLOptMain.output_resulting_program": "d97c46d78531350d",
 }
 """sha256 (first 16 hex digits) of the source of each replaced function in xDSL 0.74."""
 
@@ -91,7 +119,92 @@ def _checked(owner: type, name: str) -> Callable[..., Any]:
 
 
 # --------------------------------------------------------------------------------------------
-# Lexing and parsing
+# Parsing a file: large hex literals cut out of the text the lexer sees
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _CutSource:
+    """A file's bytes and the text given to the lexer, without the digits of its large hex
+    literals."""
+
+    data: bytes
+    text: str
+    literals: dict[int, tuple[int, int]]
+    """position of a cut literal's opening quote in `text` -> its hex digits in `data`"""
+    unread: set[int] = field(default_factory=set[int])
+    """cut literals not (yet) read by the dense-attribute parser"""
+
+
+_CUT_SOURCES: dict[int, _CutSource] = {}
+"""id(text) -> the source being parsed from `text`."""
+
+_DENSE_OPEN = re.compile(rb"dense<\s*\Z")
+
+
+def _cut_hex_literals(data: bytes) -> _CutSource | None:
+    """`data` with the digits of every `dense<"0x...">` literal of more than `CUT_ABOVE`
+    digits cut out (`"0x"` stays), or None when there is no such literal."""
+    view = memoryview(data)
+    pieces: list[str] = []
+    literals: dict[int, tuple[int, int]] = {}
+    done = length = 0
+    at = data.find(b'"0x')
+    while at >= 0:
+        end = data.find(b'"', at + 3)
+        if end < 0:
+            break
+        if end - at - 3 > CUT_ABOVE and _DENSE_OPEN.search(data, max(0, at - 64), at):
+            pieces.append(str(view[done : at + 3], "utf-8"))
+            length += at + 3 - done
+            literals[length - 3] = (at + 3, end)
+            done = end
+        at = data.find(b'"0x', end + 1)
+    if not literals:
+        return None
+    pieces.append(str(view[done:], "utf-8"))
+    return _CutSource(data, "".join(pieces), literals, set(literals))
+
+
+def parse_module_bytes(
+    ctx: Context, data: bytes, name: str = "<unknown>", allow_implicit_module: bool = True
+) -> ModuleOp:
+    """`Parser(ctx, data, name).parse_module(allow_implicit_module)`, reading the digits of
+    large hex literals from `data` instead of a decoded copy of the whole file."""
+    source = None
+    try:
+        source = _cut_hex_literals(data)
+    except UnicodeDecodeError:
+        pass  # xDSL's own decoding reports it
+    if source is None:
+        return Parser(ctx, data, name).parse_module(allow_implicit_module)
+    _CUT_SOURCES[id(source.text)] = source
+    module = None
+    try:
+        module = Parser(ctx, source.text, name).parse_module(allow_implicit_module)
+    except Exception:
+        module = None
+    finally:
+        del _CUT_SOURCES[id(source.text)]
+    if module is None or source.unread:  # xDSL's result, or its error, from the whole text
+        del module, source
+        return Parser(ctx, data, name).parse_module(allow_implicit_module)
+    return module
+
+
+class _NotCut(Exception):
+    """A cut literal holds more than hex digits: parse the whole text instead."""
+
+
+def _cut_literal(span: Span) -> _CutSource | None:
+    source = _CUT_SOURCES.get(id(span.input.content))
+    if source is None or source.text is not span.input.content:
+        return None
+    return source if span.start in source.literals else None
+
+
+# --------------------------------------------------------------------------------------------
+# Lexing and parsing literals
 # --------------------------------------------------------------------------------------------
 
 _upstream_lex_string_literal = _checked(MLIRLexer, "_lex_string_literal")
@@ -131,6 +244,15 @@ def _hex_ahead(parser: AttrParser) -> bool:
 def _unhexlify(span: Span) -> bytes | None:
     """The bytes spelled by the hex digits of the literal `"0x..."` at `span` (what
     `bytes.fromhex` makes of its contents after `0x`), or None when they are not hex."""
+    cut = _cut_literal(span)
+    if cut is not None:
+        start, stop = cut.literals[span.start]
+        try:
+            values = binascii.unhexlify(memoryview(cut.data)[start:stop])
+        except binascii.Error:
+            raise _NotCut() from None
+        cut.unread.discard(span.start)
+        return values
     content = span.input.content
     start, stop = span.start + 3, span.end - 1
     try:
@@ -200,6 +322,16 @@ def _elements(attr: DenseIntOrFPElementsAttr) -> np.ndarray | None:
     return None
 
 
+def _is_splat(values: np.ndarray) -> bool:
+    """Whether every element equals the first, as `is_splat` decides (NaN is never equal,
+    -0.0 == 0.0); in slices, so that weights stop at their first differing slice."""
+    first = values[0]
+    return all(
+        bool((values[start : start + CHUNK_BYTES] == first).all())
+        for start in range(0, len(values), CHUNK_BYTES)
+    )
+
+
 def print_without_type(self: DenseIntOrFPElementsAttr, printer: Printer) -> None:
     """`dense<...>` as xDSL prints it: a splat as one element, else hex above 100 elements."""
     length = len(self)
@@ -209,8 +341,7 @@ def print_without_type(self: DenseIntOrFPElementsAttr, printer: Printer) -> None
         return
     printer.print_string("dense")
     with printer.in_angle_brackets():
-        # a splat by value equality, as `is_splat` decides (NaN is never equal, -0.0 == 0.0)
-        if (values == values[0]).all():
+        if _is_splat(values):
             size = len(self.data.data) // length
             first = self.get_element_type().unpack(self.data.data[:size], 1)[0]
             self._print_one_elem(first, printer)
@@ -223,11 +354,109 @@ def print_without_type(self: DenseIntOrFPElementsAttr, printer: Printer) -> None
 
 
 # --------------------------------------------------------------------------------------------
+# The driver: MLIR text parsed from bytes, and printed straight into the output file
+# --------------------------------------------------------------------------------------------
+
+_upstream_register_frontends = _checked(CommandLineTool, "register_all_frontends")
+_upstream_prepare_output = _checked(xDSLOptMain, "prepare_output")
+_upstream_output_program = _checked(xDSLOptMain, "output_resulting_program")
+
+_OUTPUT = "_dense_text_output"
+"""Attribute of an `xDSLOptMain` holding its `-o` file, to print straight into."""
+
+
+def register_all_frontends(self: CommandLineTool) -> None:
+    """xDSL's frontends, with the `mlir` one parsing through `parse_module_bytes`."""
+    _upstream_register_frontends(self)
+
+    def parse_mlir(io: IO[bytes]) -> ModuleOp:
+        return parse_module_bytes(
+            self.ctx, io.read(), self.get_input_name(), not self.args.no_implicit_module
+        )
+
+    self.available_frontends["mlir"] = parse_mlir
+
+
+def prepare_output(self: xDSLOptMain) -> IO[str]:
+    """xDSL's output stream, remembered when it is a file (`-o`)."""
+    stream = _upstream_prepare_output(self)
+    if stream is not sys.stdout:
+        setattr(self, _OUTPUT, stream)
+    return stream
+
+
+def _mlir_target(tool: xDSLOptMain) -> Any | None:
+    """The target `tool.output_resulting_program` prints with, when it is `mlir`."""
+    spec = parse_spec(tool.args.target)
+    factory = tool.available_targets.get(spec.name)
+    if spec.name != "mlir" or factory is None or inspect.signature(factory).parameters:
+        return None
+    return dataclasses.replace(
+        factory().from_spec(spec),  # pyright: ignore
+        print_generic_format=tool.args.print_op_generic,
+        print_properties_as_attributes=tool.args.print_no_properties,
+        print_debuginfo=tool.args.print_debuginfo,
+        syntax_highlight=tool.args.syntax_highlight,
+    )
+
+
+def write_program(tool: xDSLOptMain, module: ModuleOp, stream: IO[str]) -> bool:
+    """Print `module` into `stream` as `tool.output_resulting_program` prints it into a
+    string, when `tool`'s target is `mlir` and `stream` can be rewound; return False,
+    writing nothing, otherwise. If printing fails, `stream` is cut back to where it was."""
+    target = _mlir_target(tool)
+    if target is None or not stream.seekable():
+        return False
+    start = stream.tell()
+    try:
+        target.emit(tool.ctx, module, stream)
+    except BaseException:
+        stream.seek(start)
+        stream.truncate()
+        raise
+    return True
+
+
+def output_resulting_program(self: xDSLOptMain, prog: ModuleOp) -> str:
+    """The program as text, as xDSL makes it; with `-o FILE` and the `mlir` target, the
+    program is written into FILE here and the text returned is empty."""
+    stream: IO[str] | None = getattr(self, _OUTPUT, None)
+    if stream is not None and not stream.closed and write_program(self, prog, stream):
+        return ""
+    return _upstream_output_program(self, prog)
+
+
+# --------------------------------------------------------------------------------------------
+
+
+REPLACEMENTS: tuple[tuple[type, str, Callable[..., Any], Callable[..., Any]], ...] = (
+    (MLIRLexer, "_lex_string_literal", _upstream_lex_string_literal, _lex_string_literal),
+    (
+        AttrParser,
+        "parse_dense_int_or_fp_elements_attr",
+        _upstream_parse_dense,
+        parse_dense_int_or_fp_elements_attr,
+    ),
+    (DenseIntOrFPElementsAttr, "print_without_type", _upstream_print, print_without_type),
+    (
+        CommandLineTool,
+        "register_all_frontends",
+        _upstream_register_frontends,
+        register_all_frontends,
+    ),
+    (xDSLOptMain, "prepare_output", _upstream_prepare_output, prepare_output),
+    (
+        xDSLOptMain,
+        "output_resulting_program",
+        _upstream_output_program,
+        output_resulting_program,
+    ),
+)
+"""(owner, name, xDSL's function, its replacement) for every function replaced here."""
 
 
 def install() -> None:
-    """Route xDSL's lexing, parsing and printing of hex dense literals through the functions
-    above (idempotent)."""
-    MLIRLexer._lex_string_literal = _lex_string_literal  # type: ignore[method-assign]
-    AttrParser.parse_dense_int_or_fp_elements_attr = parse_dense_int_or_fp_elements_attr  # type: ignore[method-assign]
-    DenseIntOrFPElementsAttr.print_without_type = print_without_type  # type: ignore[method-assign]
+    """Route xDSL's lexing, parsing and printing of hex dense literals, and its driver's
+    reading and writing of MLIR files, through the functions above (idempotent)."""
+    for owner, name, _, replacement in REPLACEMENTS:
+        setattr(owner, name, replacement)

@@ -29,6 +29,7 @@ from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import ArgSpecParseError, DiagnosticException, ParseError
 from xdsl.xdsl_opt_main import xDSLOptMain
 
+from snn_dialect.dense_text import write_program
 from snn_dialect.diagnostics import (
     PROG,
     SNNError,
@@ -156,7 +157,7 @@ class SNNOptMain(xDSLOptMain):
         self.pipeline = dataclasses.replace(self.pipeline, callback=callback)
 
     def run(self) -> None:
-        """Process every chunk into memory, then write the output in one go."""
+        """Process every chunk, then replace `-o` (or write stdout) in one go."""
         if self.args.output_file is not None:
             check_writable(self.args.output_file)
         try:
@@ -166,8 +167,6 @@ class SNNOptMain(xDSLOptMain):
                 f"{_one_line(str(e))} (expected .mlir or .nir, or choose one with -f)",
                 self.get_input_name(),
             ) from e
-        out = StringIO()
-        to_out = self.args.output_file is None
         if extension == "mlir" and len(chunks) == 1 and not self.args.split_input_file:
             chunk = chunks[0][0]
             text = chunk.read()
@@ -175,10 +174,28 @@ class SNNOptMain(xDSLOptMain):
                 raise SNNError("the input is empty (expected MLIR text)", self.get_input_name())
             chunks = [(BytesIO(text), 0)]
             chunk.close()
+            del text  # the chunk holds it until it is parsed
+        if self.args.output_file is None:
+            out = StringIO()
+            self._process(chunks, extension, out, diagnostics=out)
+            sys.stdout.write(out.getvalue())
+            return
+        # printed straight into a file beside -o, which replaces -o once every chunk is done
+        with atomic_path(self.args.output_file) as tmp, tmp.open("w", encoding="utf-8") as out:
+            self._process(chunks, extension, out, diagnostics=sys.stdout)
 
-        def report(e: Exception) -> None:  # a diagnostic printed where xdsl-opt prints it
-            text = "\n".join([str(e), *map(str, getattr(e, "__notes__", []))]) + "\n"
-            out.write(text) if to_out else sys.stdout.write(text)
+    def _process(
+        self,
+        chunks: list[tuple[IO[bytes], int]],
+        extension: str,
+        out: IO[str],
+        diagnostics: IO[str],
+    ) -> None:
+        """Parse, transform and print every chunk into `out`; with the diagnostics options,
+        diagnostics go to `diagnostics` where xdsl-opt prints them."""
+
+        def report(e: Exception) -> None:
+            diagnostics.write("\n".join([str(e), *map(str, getattr(e, "__notes__", []))]) + "\n")
 
         try:
             for i, (chunk, offset) in enumerate(chunks):
@@ -186,9 +203,11 @@ class SNNOptMain(xDSLOptMain):
                     out.write("// -----\n")
                 try:
                     module = self.parse_chunk(chunk, extension, offset)
+                    chunk.close()  # the source text is not needed any more
                     if module is not None:
                         self.apply_passes(module)
-                        out.write(self.output_resulting_program(module))
+                        if not write_program(self, module, out):
+                            out.write(self.output_resulting_program(module))
                 except ParseError as e:
                     e.span = dataclasses.replace(e.span, line_offset=offset)
                     if not self.args.parsing_diagnostics:
@@ -201,11 +220,6 @@ class SNNOptMain(xDSLOptMain):
         finally:
             for chunk, _ in chunks:
                 chunk.close()
-        if to_out:
-            sys.stdout.write(out.getvalue())
-            return
-        with atomic_path(self.args.output_file) as tmp:
-            tmp.write_text(out.getvalue(), encoding="utf-8")
 
 
 def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> str:

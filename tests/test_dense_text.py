@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 
 import numpy as np
 import pytest
@@ -188,3 +190,168 @@ def test_a_changed_xdsl_function_is_refused(monkeypatch):
         dense_text._checked(Fake, "parse_dense_int_or_fp_elements_attr")
     with pytest.raises(dense_text.XDSLChangedError, match="missing or already replaced"):
         dense_text._checked(AttrParser, "parse_dense_int_or_fp_elements_attr")
+
+
+# --------------------------------------------------------------------------------------------
+# Whole files: large literals cut out of the lexer's text, read from the file's bytes
+# --------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def upstream_xdsl():
+    """xDSL's own functions in place of every replacement, for the duration."""
+    for owner, name, upstream, _ in dense_text.REPLACEMENTS:
+        setattr(owner, name, upstream)
+    try:
+        yield
+    finally:
+        dense_text.install()
+
+
+def parsed_module(data: bytes, ours: bool, ctx: Context) -> str:
+    """The module `data` parses to, printed by xDSL's own printer, or the error."""
+    try:
+        if ours:
+            module = dense_text.parse_module_bytes(ctx, data, "in.mlir")
+        else:
+            with upstream_xdsl():
+                module = Parser(ctx, data, "in.mlir").parse_module()
+    except Exception as e:  # the same error type and message at the same place
+        return f"error: {type(e).__name__}: {e}"
+    with upstream_xdsl():
+        stream = io.StringIO()
+        Printer(stream=stream).print_op(module)
+        return stream.getvalue()
+
+
+def small_network(seed: int = 0) -> bytes:
+    """A two-layer snn.graph whose weights print as hex literals of 960 and 1920 digits."""
+    from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
+
+    rng = np.random.default_rng(seed)
+    layers = [
+        LayerNode(
+            name=f"l{i}",
+            n_inputs=n_in,
+            n_neurons=n_out,
+            weights=rng.normal(size=(n_out, n_in)).astype(np.float32),
+            neuron_type="LIF",
+            bias=rng.normal(size=n_out).astype(np.float32),
+            params={"tau": 5.0, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0},
+        )
+        for i, (n_in, n_out) in enumerate([(6, 20), (20, 12)])
+    ]
+    stream = io.StringIO()
+    Printer(stream=stream).print_op(graph_to_module(SNNGraph(layers=layers, dt=1.0)))
+    return stream.getvalue().encode()
+
+
+NET = small_network()
+HEX_LITERAL = NET[NET.index(b'dense<"0x') : NET.index(b'"', NET.index(b'dense<"0x') + 7) + 2]
+FIRST_LINE = NET.index(b"\n") + 1
+WHOLE_FILE_CASES = {
+    "network": NET,
+    "literal in a comment": b"// w = " + HEX_LITERAL + b"\n" + NET,
+    "literal in a comment, unterminated": b'// dense<"0x' + b"AB" * 80 + b"\n" + NET,
+    "whitespace in a literal": NET.replace(b'"0x', b'"0x 0', 1).replace(b"0x 00", b"0x 0", 1),
+    "escape in a literal": NET.replace(b'"0x', b'"0x\\30', 1),
+    "not hex": NET.replace(b'"0x', b'"0xG', 1),
+    "newline in a literal": NET.replace(b'"0x', b'"0x\n', 1),
+    "error after a literal": NET.replace(b'">', b'"> ?', 1),
+    "error after the last literal": NET[: NET.rindex(b'">') + 2]
+    + b" ?"
+    + NET[NET.rindex(b'">') + 2 :],
+    "string attribute": NET[:FIRST_LINE]
+    + b'  "test.op"() {s = "0x'
+    + b"AB" * 100
+    + b'"} : () -> ()\n'
+    + NET[FIRST_LINE:],
+    "unregistered attribute": NET[:FIRST_LINE]
+    + b'  "test.op"() {s = #test.a<'
+    + HEX_LITERAL
+    + b">} : () -> ()\n"
+    + NET[FIRST_LINE:],
+    "not UTF-8": b"// \xff\n" + NET,
+    "no large literal": b"builtin.module {\n}\n",
+}
+
+
+@pytest.mark.parametrize("case", WHOLE_FILE_CASES)
+def test_files_parse_like_xdsl(case, monkeypatch):
+    from snn_dialect.api import make_context
+
+    monkeypatch.setattr(dense_text, "CUT_ABOVE", 100)  # the network's literals are cut
+    data = WHOLE_FILE_CASES[case]
+    ctx = make_context()
+    ctx.allow_unregistered = True
+    ours = parsed_module(data, True, ctx)
+    assert ours == parsed_module(data, False, ctx)
+    assert not dense_text._CUT_SOURCES
+    if case == "network":
+        assert dense_text._cut_hex_literals(data) is not None
+        assert 'dense<"0x' in ours and "error" not in ours
+
+
+def test_cut_text_keeps_everything_but_the_digits(monkeypatch):
+    monkeypatch.setattr(dense_text, "CUT_ABOVE", 100)
+    source = dense_text._cut_hex_literals(NET)
+    assert source is not None and len(source.literals) == 2  # the weights (biases: lists)
+    for at, (start, stop) in source.literals.items():
+        assert source.text[at : at + 4] == '"0x"'
+        assert NET[start - 3 : start] == b'"0x' and NET[stop : stop + 1] == b'"'
+    assert source.text.replace('"0x"', "") == re.sub(r'"0x[0-9A-F]+"', "", NET.decode())
+
+
+def run_xdsl_opt(args: list[str], ours: bool) -> None:
+    from xdsl.xdsl_opt_main import xDSLOptMain
+
+    if ours:
+        xDSLOptMain(args=args).run()
+        return
+    with upstream_xdsl():
+        xDSLOptMain(args=args).run()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [[], ["-p", "snn-optimize"], ["--print-op-generic"], ["--split-input-file"], ["-t", "mlir"]],
+)
+def test_xdsl_opt_writes_what_xdsl_writes(extra, tmp_path, monkeypatch):
+    monkeypatch.setattr(dense_text, "CUT_ABOVE", 100)
+    source = tmp_path / "in.mlir"
+    source.write_bytes(NET + b"// -----\n" + small_network(1))
+    outputs = []
+    for ours in (True, False):
+        target = tmp_path / f"out{ours}.mlir"
+        run_xdsl_opt([str(source), *extra, "-o", str(target)], ours)
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert b'dense<"0x' in outputs[0]
+
+
+def test_a_failed_print_leaves_what_xdsl_leaves(tmp_path, monkeypatch):
+    """The program printed into `-o` is cut back when printing fails (the first chunk's text
+    and the separator stay, as xDSL's driver writes them)."""
+    source = tmp_path / "in.mlir"
+    source.write_bytes(NET + b"// -----\n" + small_network(1))
+    calls = []
+
+    def fail_on_second(self, dialects):
+        calls.append(1)
+        if len(calls) % 2 == 0:
+            raise ValueError("cannot print")
+
+    monkeypatch.setattr(Printer, "print_metadata", fail_on_second)
+    outputs = []
+    for ours in (True, False):
+        target = tmp_path / f"out{ours}.mlir"
+        with pytest.raises(ValueError, match="cannot print"):
+            run_xdsl_opt([str(source), "--split-input-file", "-o", str(target)], ours)
+        outputs.append(target.read_bytes())
+    assert outputs[0] == outputs[1]
+    assert outputs[0].endswith(b"// -----\n") and outputs[0].count(b"snn.graph") == 1
+
+
+def test_every_replacement_is_installed():
+    for owner, name, upstream, replacement in dense_text.REPLACEMENTS:
+        assert owner.__dict__[name] is replacement is not upstream
