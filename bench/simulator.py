@@ -5,11 +5,14 @@
 Networks: the fully connected LIF net 784-1024-1024-10 of `bench/networks.py` and the Sinabs
 CNN fixture (IF neurons, dt = 1), both also built by hand in snnTorch 1.0 (`snntorch_model`).
 Inputs are Bernoulli spikes `[T, B, *in]` at each density. Every repeat times our
-`simulate(module, x)` (float32) and snnTorch's step loop (`inference_mode`) back to back, so
-both see the same load; the table gives the median with min and max over the repeats, the
-ratio of the medians, and the fraction of output spike entries on which the two agree.
+`simulate(module, x)` (float32) and snnTorch's step loop (`inference_mode`, float32) back to
+back, so both see the same load; the table gives the median wall time with min and max over
+the repeats, the median CPU time (user + system of this process, which runs one thread), the
+ratios of the medians, and the fraction of output spike entries on which the two agree.
+Both sides run once on two steps before timing (numba compiles our loops then, or loads them
+from its cache).
 
-Both run on one thread: OMP/OpenBLAS/MKL threads are set to 1 before numpy and torch load,
+Both run on one thread: OMP/OpenBLAS/MKL/numba threads are set to 1 before numpy and torch load,
 `torch.set_num_threads(1)`, and threadpoolctl (when installed) confirms numpy's BLAS.
 """
 
@@ -17,7 +20,7 @@ from __future__ import annotations
 
 import os
 
-for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+for _name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
     os.environ[_name] = "1"
 
 import argparse  # noqa: E402
@@ -58,9 +61,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     print(
         "| network | input density | ours s (min-max) | snnTorch s (min-max) | speed-up | "
-        "spike agreement |"
+        "ours CPU s | snnTorch CPU s | CPU speed-up | spike agreement |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     for name, module in (("784-1024-1024-10 LIF", mlp((784, 1024, 1024, 10))), ("cnn", cnn())):
         run_torch = snntorch_model(module)
         if isinstance(run_torch, str):
@@ -73,18 +76,24 @@ def main(argv: list[str] | None = None) -> None:
             simulate(module, x[:2]), run_torch(x[:2])  # warm-up
             ours: list[float] = []
             theirs: list[float] = []
+            ours_cpu: list[float] = []
+            theirs_cpu: list[float] = []
             for _ in range(args.repeats):
-                start = time.perf_counter()
+                start, cpu = time.perf_counter(), time.process_time()
                 result = simulate(module, x)
                 ours.append(time.perf_counter() - start)
-                start = time.perf_counter()
+                ours_cpu.append(time.process_time() - cpu)
+                start, cpu = time.perf_counter(), time.process_time()
                 spikes = run_torch(x)
                 theirs.append(time.perf_counter() - start)
+                theirs_cpu.append(time.process_time() - cpu)
             agree = float(np.mean(spikes == result.outputs[0]))
             a, b = np.median(ours), np.median(theirs)
+            a_cpu, b_cpu = np.median(ours_cpu), np.median(theirs_cpu)
             print(
                 f"| {name} | {density:.0%} | {a:.3f} ({min(ours):.3f}-{max(ours):.3f}) | "
-                f"{b:.3f} ({min(theirs):.3f}-{max(theirs):.3f}) | {b / a:.2f}x | {agree:.4f} |"
+                f"{b:.3f} ({min(theirs):.3f}-{max(theirs):.3f}) | {b / a:.2f}x | "
+                f"{a_cpu:.3f} | {b_cpu:.3f} | {b_cpu / a_cpu:.2f}x | {agree:.4f} |"
             )
     print(
         f"\nload average at end {os.getloadavg()[0]:.2f}; T={args.steps}, B={args.batch}, "

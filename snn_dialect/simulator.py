@@ -47,23 +47,35 @@ Numbers
 and all arithmetic runs in it, in the order written above (`dt/tau` and `dt*r` are computed
 once per op in `dtype`). Spike counts are exact integers.
 
+The sums of a synapse (`snn.linear`/`snn.affine`/conv) have a defined order in float64: each
+output adds its terms `x * w` one after the other, from +0.0, in increasing input index
+(dense: the flattened input; conv: input channel, then kernel row, then kernel column, as the
+rows of an im2col matrix), and then the bias. The simulator may leave out the terms whose
+input is zero (the sparse path) or visit all of them (the dense path): with finite weights the
+bits are the same (`snn_dialect/sim_kernels.py` says why), so float64 results do not depend on
+sparsity, blocking, batching or the BLAS library. In float32 a dense input goes through one
+BLAS product instead, which may round the last bits differently.
+
 Implementation
 --------------
 Kernels live in `SnnKernels`, one method per op type registered with `@kernel(OpClass)` and
 dispatched by the op's class (like xDSL's interpreter functions); stateful ops keep their state
-in per-op state objects (`MembraneState`, `SynapticState`, `DelayLine`).
+in per-op state objects (`MembraneState`, `SynapticState`, `DelayLine`). The hot loops (ordered
+synapse sums, LIF and IF/integrator updates) are compiled with numba
+(`snn_dialect/sim_kernels.py`); they do the same operations in the same order as the numpy
+code they replace, which still runs when an `Observer` watches membranes step by step.
 
 Kernels run on blocks of consecutive steps `[t, B, *shape]`, which is equivalent to stepping
 one at a time because an op's result at step `k` only depends on its operands up to step `k`.
 The body is split into strongly connected components over all operand edges: an op on no
-cycle runs once per block (a linear layer is one matmul over all `t*B` rows, a convolution
-im2col plus one matmul, a neuron a loop over `t` of array operations on `[B, *shape]`). When
-a synapse's input block is sparse (spikes), the product skips its zeros: a dense layer sums
-the weight columns of the active inputs (a CSR product), a convolution scatters each active
-input through the kernel taps (a sparse patch matrix) without building im2col; the results
-are the same up to float reassociation (`SPARSE_DENSE_BELOW`, `SPARSE_CONV_BELOW`). The
-ops of a cycle (closed by `snn.recurrent`) run step by step within the block. Blocks are sized
-to bound memory, and a large batch is simulated in independent slices.
+cycle runs once per block (a synapse is one product over all `t*B` rows, so a layer that reads
+the graph input sees the whole input at once; a neuron is one compiled loop over the block's
+steps). When a synapse's input block is sparse (spikes, density below `SPARSE_DENSE_BELOW` /
+`SPARSE_CONV_BELOW`), the product visits only the active inputs: a dense layer adds the
+weight rows of the active inputs of each sample, a convolution scatters each active input
+through the kernel taps that reach an output, without building im2col. The ops of a cycle
+(closed by `snn.recurrent`) run step by step within the block. Blocks are sized to bound
+memory, and a large batch is simulated in independent slices.
 """
 
 from __future__ import annotations
@@ -72,13 +84,14 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.ir import Operation, SSAValue
 
+from snn_dialect import sim_kernels
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.ops import (
     AddOp,
@@ -149,137 +162,26 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
     return np.dtype(np.float64 if x.dtype == np.float64 else np.float32)
 
 
-SPARSE_DENSE_BELOW = 0.04
-"""Input density (nonzero fraction) below which a dense layer sums the weight columns of the
-active inputs (a sparse-times-dense product) instead of multiplying the whole matrix. On the
-benchmark machine (one thread, AVX-512 GEMM) the CSR product wins only below about 4 %."""
+SPARSE_DENSE_BELOW = 0.1
+"""Input density (nonzero fraction) below which a float32 dense layer sums the weight columns
+of the active inputs instead of one BLAS product over the whole matrix."""
 
-SPARSE_CONV_BELOW = 0.25
-"""Input density below which a convolution scatters the active inputs through the kernel
-(a sparse patch matrix) instead of building the full im2col matrix."""
-
-_SPARSE_ENTRIES = 1 << 23
-"""Nonzero entries of one sparse input matrix (bounds the memory of the sparse products)."""
-
-_SCATTER_BYTES = 1 << 20
-"""Output bytes of one sparse convolution product, which every kernel tap scatters into."""
-
-
-def _bits(x: np.ndarray) -> np.ndarray:
-    """The bit patterns of a C-contiguous float array (nonzero where `x` is, and at -0.0)."""
-    return x.view(np.uint64 if x.dtype == np.float64 else np.uint32)
+SPARSE_CONV_BELOW = 0.5
+"""Input density below which a float32 convolution scatters each active input through the
+kernel taps instead of building im2col columns for one BLAS product."""
 
 
 def _density(x: np.ndarray) -> float:
     """The nonzero fraction of a sample of the rows of `x` (it only picks a product)."""
-    rows = _bits(np.ascontiguousarray(x)).reshape(len(x), -1)[::16]
+    rows = x.reshape(len(x), -1)[::16]
     return np.count_nonzero(rows) / rows.size if rows.size else 1.0
 
 
-def _sparse_rows(x: np.ndarray) -> Any:
-    """`x: [N, k]` (C-contiguous) as a scipy CSR matrix, built from its nonzeros in one pass
-    (-0.0 entries included: they add nothing)."""
-    from scipy import sparse  # here: importing scipy would add to every start-up
-
-    flat = np.flatnonzero(_bits(x))
-    rows, cols = np.divmod(flat, x.shape[1])
-    indptr = np.zeros(len(x) + 1, np.int64)
-    np.cumsum(np.bincount(rows, minlength=len(x)), out=indptr[1:])
-    return sparse.csr_array((x.reshape(-1)[flat], cols, indptr), shape=x.shape)
-
-
 def _dense(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
-    """`x_flat @ W.T (+ b)` for `x: [N, *in]`, `W: [n_out, prod(in)]`.
-
-    Sparse inputs (spikes) go through a CSR product that only reads the weight columns of
-    active inputs; the sums are the same up to float reassociation."""
-    rows = np.ascontiguousarray(x.reshape(len(x), -1))
-    if _density(rows) < SPARSE_DENSE_BELOW:
-        y = np.empty((len(rows), weight.shape[0]), np.result_type(rows, weight))
-        step = max(1, int(_SPARSE_ENTRIES / max(_density(rows) * rows.shape[1], 1)))
-        for start in range(0, len(rows), step):
-            y[start : start + step] = _sparse_rows(rows[start : start + step]) @ weight.T
-    else:
-        y = rows @ weight.T
+    """`x_flat @ W.T (+ b)` for `x: [N, *in]`, `W: [n_out, prod(in)]`, one BLAS product."""
+    y = x.reshape(len(x), -1) @ weight.T
     if bias is not None:
         y += bias
-    return y
-
-
-def _conv_sparse(
-    x: np.ndarray,
-    weight: np.ndarray,
-    bias: np.ndarray | None,
-    stride: Sequence[int],
-    padding: Sequence[int],
-    dilation: Sequence[int],
-    groups: int,
-) -> np.ndarray:
-    """`_conv` for sparse `x`: each active input element adds its value times each kernel tap
-    to the output position that tap reaches; no im2col matrix is built.
-
-    Positions are counted on the padded input grid at stride 1, where tap `k` moves every
-    element by the same flat offset: the (position, input channel x tap) pairs form a sparse
-    matrix in CSC order without any sorting, multiplied by the weight as a `[C_in * taps,
-    C_out]` matrix (zero across groups), so each output sums its terms in im2col's order.
-    Positions that are not outputs (between strides, or reached across a row edge) are
-    computed and dropped."""
-    from scipy import sparse  # here: importing scipy would add to every start-up
-
-    rank = weight.ndim - 2
-    kernel = weight.shape[2:]
-    n, c_in, *spatial = x.shape
-    c_out = weight.shape[0]
-    padded = [size + 2 * p for size, p in zip(spatial, padding, strict=True)]
-    out = [
-        (size - d * (k - 1) - 1) // s + 1
-        for size, k, s, d in zip(padded, kernel, stride, dilation, strict=True)
-    ]
-    taps = int(np.prod(kernel))
-    y_type = np.result_type(x, weight)
-    c_group, o_group = c_in // groups, c_out // groups
-    matrix = np.zeros((c_in, taps, c_out), weight.dtype)
-    for g in range(groups):
-        block = weight[g * o_group : (g + 1) * o_group].reshape(o_group, c_group, taps)
-        matrix[g * c_group : (g + 1) * c_group, :, g * o_group : (g + 1) * o_group] = (
-            block.transpose(1, 2, 0)
-        )
-    matrix = matrix.reshape(c_in * taps, c_out)
-    # flat offset of each tap on the padded grid, and the margin that keeps targets >= 0
-    pitch = np.cumprod([1, *padded[::-1]])[:-1][::-1]
-    shifts = (np.indices(kernel).reshape(rank, taps).T * np.asarray(dilation)) @ pitch
-    margin = int(shifts.max())
-    grid = int(np.prod(padded))
-    # samples per product: its output (scattered into by each tap) stays in cache
-    piece = max(1, _SCATTER_BYTES // max(grid * c_out * np.dtype(y_type).itemsize, 1))
-    y = np.empty((n, c_out, *out), y_type)
-    keep = tuple(slice(0, (o - 1) * s + 1, s) for o, s in zip(out, stride, strict=True))
-    for start in range(0, n, piece):
-        part = np.ascontiguousarray(np.moveaxis(x[start : start + piece], 1, 0))  # [C, m, ...]
-        m = part.shape[1]
-        flat = np.flatnonzero(_bits(part))
-        values = part.reshape(-1)[flat]
-        channel, sample, *where = np.unravel_index(flat, part.shape)
-        base = sample * grid + margin
-        for dim in range(rank):
-            base += (where[dim] + padding[dim]) * pitch[dim]
-        targets = base[None, :] - shifts[:, None]  # [taps, active], active by channel
-        counts = np.bincount(channel, minlength=c_in)
-        ends = np.cumsum(counts)
-        # columns in im2col order (channel, tap): each output sums its terms in that order
-        rows = np.concatenate(
-            [targets[:, e - c : e].reshape(-1) for c, e in zip(counts, ends, strict=True)]
-        )
-        data = np.concatenate(
-            [np.tile(values[e - c : e], taps) for c, e in zip(counts, ends, strict=True)]
-        )
-        indptr = np.zeros(c_in * taps + 1, np.int64)
-        np.cumsum(np.repeat(counts, taps), out=indptr[1:])
-        patches = sparse.csc_array((data, rows, indptr), shape=(margin + m * grid, c_in * taps))
-        full = (patches @ matrix)[margin:].reshape(m, *padded, c_out)
-        y[start : start + m] = np.moveaxis(full[(slice(None), *keep)], -1, 1)
-    if bias is not None:
-        y += bias.reshape(c_out, *(1,) * rank)
     return y
 
 
@@ -293,10 +195,7 @@ def _conv(
     groups: int,
 ) -> np.ndarray:
     """N-d cross-correlation of `x: [N, C_in, *spatial]` with `W: [C_out, C_in/groups, *k]`
-    (im2col + one matmul per group), in slices of N that bound the column matrix; sparse
-    inputs go through `_conv_sparse`."""
-    if _density(x) < SPARSE_CONV_BELOW:
-        return _conv_sparse(x, weight, bias, stride, padding, dilation, groups)
+    (im2col + one matmul per group), in slices of N that bound the column matrix."""
     rank = weight.ndim - 2
     kernel = weight.shape[2:]
     if any(padding):
@@ -390,7 +289,8 @@ def synapse_forward(
     """Apply the linear/affine/conv op `op` to a batch `x: [B, *in_shape]`.
 
     `weight` and `bias` replace the op's own (same layouts; a bias may also be given to a
-    `snn.linear`). Computes in float64 when `x` is float64, else in float32.
+    `snn.linear`). Computes in float64 when `x` is float64, else in float32, with one BLAS
+    product (not in the simulator's float64 summation order).
     """
     if not isinstance(op, LinearOp | AffineOp | ConvOpBase):
         raise ValueError(f"synapse_forward: {op.name} is not a linear, affine or conv op")
@@ -636,11 +536,34 @@ class SnnKernels:
         """`[t, B, *shape]` -> `[t*B, *shape]` (a view)."""
         return x.reshape(x.shape[0] * x.shape[1], *x.shape[2:])
 
+    def cached(self, op: Operation, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
+        """A constant derived from `op`'s properties, made once by `make`."""
+        key = (op, name)
+        found = self._constants.get(key)
+        if found is None:
+            found = make()
+            self._constants[key] = found
+        return found
+
+    def ordered(self, x: np.ndarray, below: float) -> tuple[bool, bool]:
+        """Whether a synapse product over `x` takes the ordered sums, and whether they skip
+        zero inputs: always in float64 (skipping below the density `below`), in float32 only
+        below it (else BLAS)."""
+        sparse = _density(x) < below
+        return sparse or self.dtype == np.float64, sparse
+
     @kernel(LinearOp, AffineOp)
     def dense(self, op: Operation, block: Block) -> np.ndarray:
         (x,) = block
         bias = self.param(op, "bias") if isinstance(op, AffineOp) else None
-        y = _dense(self._rows(x), self.param(op, "weight"), bias)
+        weight = self.param(op, "weight")
+        rows = self._rows(x).reshape(x.shape[0] * x.shape[1], -1)
+        ordered, skip = self.ordered(rows, SPARSE_DENSE_BELOW)
+        if ordered:
+            wt = self.cached(op, "weight.T", lambda: np.ascontiguousarray(weight.T))
+            y = sim_kernels.dense_ordered(rows, wt, bias, skip)
+        else:
+            y = _dense(rows, weight, bias)
         return y.reshape(*x.shape[:2], *y.shape[1:])
 
     @kernel(Conv1dOp, Conv2dOp)
@@ -649,8 +572,26 @@ class SnnKernels:
         (x,) = block
         stride, padding, dilation = op.window()
         weight, bias = self.param(op, "weight"), self.param(op, "bias")
-        y = _conv(self._rows(x), weight, bias, stride, padding, dilation, op.groups.value.data)
-        return y.reshape(*x.shape[:2], *y.shape[1:])
+        groups = op.groups.value.data
+        rows = self._rows(x)
+        ordered, skip = self.ordered(rows, SPARSE_CONV_BELOW)
+        if not ordered:
+            y = _conv(rows, weight, bias, stride, padding, dilation, groups)
+            return y.reshape(*x.shape[:2], *y.shape[1:])
+        if weight.ndim == 3:  # conv1d as conv2d over a height of 1
+            rows = rows[:, :, None]
+            stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
+        packed = self.cached(
+            op,
+            "packed",
+            lambda: sim_kernels.pack_conv_weight(
+                weight.reshape(*weight.shape[:2], -1, weight.shape[-1]), groups
+            ),
+        )
+        y = sim_kernels.conv_ordered(
+            rows, packed, bias, stride, padding, dilation, weight.shape[1], skip
+        )
+        return y.reshape(*x.shape[:2], *value_shape(op.results[0]))
 
     @kernel(ScaleOp)
     def scale(self, op: Operation, block: Block) -> np.ndarray:
@@ -672,6 +613,19 @@ class SnnKernels:
 
     # neurons ---------------------------------------------------------------------------------
 
+    def _flat_block(self, x: np.ndarray, like: np.ndarray | None = None) -> np.ndarray:
+        """`like` as a C-contiguous `[t, B, n]` array, or (without it) an empty one shaped
+        like `x`, for the compiled neuron loops."""
+        shape = (x.shape[0], x.shape[1], -1)
+        if like is None:
+            return np.empty(x.shape, self.dtype).reshape(shape)
+        return np.ascontiguousarray(like).reshape(shape)
+
+    def _flat_param(self, p: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        """A per-neuron constant as a C-contiguous vector over the neurons of `shape`, for
+        the compiled neuron loops."""
+        return np.ascontiguousarray(np.broadcast_to(p, shape), self.dtype).reshape(-1)
+
     @kernel(LIOp)
     def li(self, op: Operation, block: Block) -> np.ndarray:
         (x,) = block
@@ -689,8 +643,21 @@ class SnnKernels:
     def lif(self, op: Operation, block: Block) -> np.ndarray:
         (x,) = block
         a, r, v_leak = self.dt_over(op, "tau"), self.param(op, "r"), self.param(op, "v_leak")
-        fire = self._firing(op)
         state = self.membrane(op, x)
+        if self.observer is None:
+            y = self._flat_block(x)
+            sim_kernels.compiled("lif_steps")(
+                self._flat_block(x, x),
+                state.v.reshape(len(state.v), -1),
+                *(self._flat_param(p, x.shape[2:]) for p in (a, r, v_leak)),
+                *(
+                    self._flat_param(self.param(op, n), x.shape[2:])
+                    for n in ("v_threshold", "v_reset")
+                ),
+                y,
+            )
+            return y.reshape(x.shape)
+        fire = self._firing(op)
         y = np.empty_like(x)
         drive = r * x  # for all steps at once; the same values as `r * x[t]` step by step
         change = np.empty_like(state.v)
@@ -734,8 +701,29 @@ class SnnKernels:
 
     def _integrate(self, op: Operation, x: np.ndarray, spiking: bool) -> np.ndarray:
         c = self.dt_times(op, "r")
-        fire = self._firing(op) if spiking else None
         state = self.membrane(op, x)
+        if self.observer is None:
+            y = self._flat_block(x)
+            none = np.zeros(1, self.dtype)
+            threshold, reset = (
+                (
+                    self._flat_param(self.param(op, n), x.shape[2:])
+                    for n in ("v_threshold", "v_reset")
+                )
+                if spiking
+                else (none, none)
+            )
+            sim_kernels.compiled("integrate_steps")(
+                self._flat_block(x, x),
+                state.v.reshape(len(state.v), -1),
+                self._flat_param(c, x.shape[2:]),
+                threshold,
+                reset,
+                y,
+                spiking,
+            )
+            return y.reshape(x.shape)
+        fire = self._firing(op) if spiking else None
         y = np.empty_like(x)
         drive = c * x  # for all steps at once; the same values as `c * x[t]` step by step
         for t in range(len(x)):

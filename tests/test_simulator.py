@@ -14,9 +14,6 @@ import nir
 import numpy as np
 import pytest
 from conftest import DATA, GraphBuilder
-from hypothesis import assume, given, settings
-from hypothesis import strategies as st
-from random_graphs import graphs, spike_inputs
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 
@@ -729,73 +726,3 @@ def test_benchmark_784_4096_4096_10():
             f"best {min(times):.2f} s of {len(times)} runs; firing rates {np.round(rates, 3)}"
         )
         assert min(rates) > 0
-
-
-# --------------------------------------------------------------------------------------------
-# Sparse products: the same results as the dense ones
-# --------------------------------------------------------------------------------------------
-
-
-@settings(max_examples=40, deadline=None)
-@given(recipe=graphs(), seed=st.integers(0, 2**16), density=st.sampled_from([0.02, 0.1, 0.4]))
-def test_sparse_and_dense_products_simulate_alike(recipe, seed, density):
-    module = recipe.build()
-    x = spike_inputs(module, steps=12, batch=3, seed=seed)
-    x *= np.random.default_rng(seed).random(x.shape) < density / 0.4
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(simulator, "SPARSE_DENSE_BELOW", 0.0)
-        patch.setattr(simulator, "SPARSE_CONV_BELOW", 0.0)
-        dense = simulate(module, x, dtype=np.float64)
-        patch.setattr(simulator, "SPARSE_DENSE_BELOW", 2.0)
-        patch.setattr(simulator, "SPARSE_CONV_BELOW", 2.0)
-        patch.setattr(simulator, "_SCATTER_BYTES", 64)  # many small products
-        sparse = simulate(module, x, dtype=np.float64)
-    # float64 sums taken in another order: equal to rounding; spikes and counts identical
-    for a, b in zip(dense.outputs, sparse.outputs, strict=True):
-        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
-    for op, counts in dense.spike_counts.items():
-        np.testing.assert_array_equal(counts, sparse.spike_counts[op])
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    rank=st.integers(1, 2),
-    groups=st.integers(1, 2),
-    channels=st.tuples(st.integers(1, 3), st.integers(1, 3)),
-    kernel=st.integers(1, 3),
-    stride=st.integers(1, 3),
-    padding=st.integers(0, 2),
-    dilation=st.integers(1, 2),
-    size=st.integers(4, 8),
-    density=st.floats(0.0, 0.5),
-    seed=st.integers(0, 2**16),
-)
-def test_sparse_convolution_matches_im2col(
-    rank, groups, channels, kernel, stride, padding, dilation, size, density, seed
-):
-    assume(size + 2 * padding >= dilation * (kernel - 1) + 1)
-    rng = np.random.default_rng(seed)
-    c_in, c_out = channels[0] * groups, channels[1] * groups
-    spatial = (size,) * rank
-    x = (rng.random((3, c_in, *spatial)) < density) * rng.integers(1, 5, (3, 1, *(1,) * rank))
-    weight = rng.normal(size=(c_out, c_in // groups, *(kernel,) * rank))
-    bias = rng.normal(size=c_out)
-    window = ((stride,) * rank, (padding,) * rank, (dilation,) * rank)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(simulator, "SPARSE_CONV_BELOW", 0.0)
-        expected = simulator._conv(x.astype(np.float64), weight, bias, *window, groups)
-    got = simulator._conv_sparse(x.astype(np.float64), weight, bias, *window, groups)
-    np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-
-
-def test_sparse_dense_layer_matches_the_matrix_product():
-    rng = np.random.default_rng(4)
-    weight = rng.normal(size=(37, 50))
-    for density in (0.0, 0.01, 0.05, 0.3):
-        x = (rng.random((200, 50)) < density).astype(np.float64)
-        x[::7] *= -0.0  # signed zeros add nothing
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(simulator, "SPARSE_DENSE_BELOW", 2.0)
-            patch.setattr(simulator, "_SPARSE_ENTRIES", 64)  # several slices of rows
-            got = simulator._dense(x, weight, None)
-        np.testing.assert_allclose(got, x @ weight.T, rtol=1e-12, atol=1e-12)
