@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from xdsl.dialects.builtin import ModuleOp
 
-import transforms.dead_neuron as dead_neuron
 import transforms.value_bounds as value_bounds
+import transforms.weight_slices as weight_slices
 from snn_dialect.api import run_passes
 from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
 
@@ -33,7 +33,7 @@ def network(seed: int = 0) -> ModuleOp:
 def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """How often synapse bounds and nonzero masks are computed from the weights."""
     seen = {"bounds": 0, "masks": 0}
-    bounds, masks = value_bounds._computed_synapse_bounds, dead_neuron._nonzero_along
+    bounds, masks = value_bounds._computed_synapse_bounds, weight_slices._nonzero_along
 
     def counted_bounds(*args: object) -> object:
         seen["bounds"] += 1
@@ -44,7 +44,7 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         return masks(*args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(value_bounds, "_computed_synapse_bounds", counted_bounds)
-    monkeypatch.setattr(dead_neuron, "_nonzero_along", counted_masks)
+    monkeypatch.setattr(weight_slices, "_nonzero_along", counted_masks)
     return seen
 
 

@@ -17,16 +17,16 @@ from xdsl.pattern_rewriter import (
 )
 from xdsl.utils.exceptions import PassFailedException
 
-from snn_dialect.attr_cache import AttrMemo, attribute_of
 from snn_dialect.calibration import copy_moment
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of, value_shape
 from snn_dialect.ops import GraphOp, RecurrentOp
 from snn_dialect.silence import layer_label, measured_on, silent_layers
 from transforms.cleanup import erase_unreachable_ops, tidy
-from transforms.index_space import IndexSpace, index_spaces, narrow
+from transforms.index_space import IndexSpace, Narrowing, index_spaces, narrow_all
 from transforms.notes import record_approximation
 from transforms.value_bounds import Interval, neuron_bounds, value_bounds
+from transforms.weight_slices import nonzero_mask, zeroed_where
 
 
 def _empty(value: SSAValue) -> bool:
@@ -54,30 +54,6 @@ def bypass_empty_layers(graph: GraphOp, rewriter: PatternRewriter) -> bool:
             )
             changed = True
     return changed
-
-
-_nonzero_masks: AttrMemo[np.ndarray] = AttrMemo()
-"""Per weight attribute: which of its blocks' rows (or columns) hold a nonzero weight."""
-
-
-def _nonzero_along(blocks: np.ndarray, axis: tuple[int, int]) -> np.ndarray:
-    return blocks.any(axis=axis)
-
-
-def nonzero_mask(op: Operation, blocks: np.ndarray, axis: tuple[int, int]) -> np.ndarray:
-    """`blocks.any(axis=axis)` for `blocks` read from `op`'s synapse, remembered per weight
-    attribute (`snn_dialect.attr_cache`), so a round that changes nothing reads no weights.
-    The result is read-only."""
-    attr = attribute_of(op, blocks)
-    if attr is None:
-        return _nonzero_along(blocks, axis)
-
-    def compute() -> np.ndarray:
-        mask = _nonzero_along(blocks, axis)
-        mask.flags.writeable = False
-        return mask
-
-    return _nonzero_masks.get(attr, (type(op).__name__, blocks.shape, axis), compute)
 
 
 def _per_index(mask: np.ndarray) -> np.ndarray:
@@ -115,8 +91,7 @@ def cut_silent_inputs(
         )
         if not rows.any():
             continue
-        blocks = blocks.copy()
-        blocks[rows] = 0
+        blocks = zeroed_where(blocks, lambda part, rows=rows: rows[part, None, None])
         if bias is not None:
             bias = np.where(rows, 0, bias).astype(np.float32)
         rewriter.replace(producer, copy_moment(producer, synapse.rebuilt(producer, blocks, bias)))
@@ -170,14 +145,15 @@ class EliminateDeadNeurons(RewritePattern):
             return
         input_range = (0.0, 1.0) if self.spike_inputs else (-np.inf, np.inf)
         bounds = value_bounds(op, input_range)
-        if cut_silent_inputs(op, bounds, rewriter):
-            return
         proven = proven_zero(bounds)
         evidence = proven
         if self.use_profile:
             silent = profiled_silent(op, self.rate_threshold)
             if silent:
                 evidence = proven_zero(value_bounds(op, input_range, assume_silent=silent))
+        # every space at once (removed indices contribute nothing, so the evidence holds
+        # for all of them together): an op between two spaces is rebuilt once
+        narrowings: list[Narrowing] = []
         for space in index_spaces(op.block):
             if space.pinned or space.size == 0:
                 continue
@@ -188,8 +164,12 @@ class EliminateDeadNeurons(RewritePattern):
                 profiled_only = removable & ~removable_indices(space, proven)
                 count = self.profiled_removals.get(op, 0) + int(profiled_only.sum())
                 self.profiled_removals[op] = count
-            narrow(space, np.flatnonzero(~removable), rewriter)
+            narrowings.append((space, np.flatnonzero(~removable), None))
+        if narrowings:
+            narrow_all(narrowings, rewriter)
             return
+        # silent neurons that stay (their space is pinned, or something else reads them)
+        cut_silent_inputs(op, bounds, rewriter)
 
 
 @dataclass(frozen=True)

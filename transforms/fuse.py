@@ -30,6 +30,7 @@ from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
 from transforms.cleanup import tidy
 from transforms.value_bounds import value_bounds
+from transforms.weight_slices import nonzero_mask, zeroed_where
 
 # --------------------------------------------------------------------------------------------
 # Helpers
@@ -315,10 +316,9 @@ class ZeroSilentInputs(RewritePattern):
                 silent = silent & whole.reshape(whole.shape + (1,) * (silent.ndim - 1))
             mask = input_columns(user, silent)
             blocks = trait.blocks(user)
-            if mask is None or not blocks[:, mask].any():
+            if mask is None or not (mask & nonzero_mask(user, blocks, (0,))).any():
                 continue
-            zeroed = blocks.copy()
-            zeroed[:, mask] = 0.0
+            zeroed = zeroed_where(blocks, lambda _, mask=mask: mask[None])
             rewriter.replace(user, rebuilt_reading(user, value, zeroed, trait.bias(user)))
 
 

@@ -24,6 +24,7 @@ from xdsl.pattern_rewriter import PatternRewriter
 from snn_dialect.calibration import input_moment, restrict_moment, set_input_moment
 from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
 from snn_dialect.ops import UNPRUNED_PROP
+from transforms.weight_slices import restricted
 
 
 @dataclass
@@ -125,51 +126,59 @@ def narrow(
     the index they are merged into. A synapse op's `input_moment` follows its kept inputs;
     its `unpruned_weights` stays.
     """
-    assert not space.pinned
-    keep = np.asarray(keep, dtype=np.int64)
-    position = np.full(space.size, -1, dtype=np.int64)
-    position[keep] = np.arange(len(keep))
-    merged = np.zeros(0, dtype=np.int64)
-    if merge_into is not None:
-        merged = np.flatnonzero(merge_into >= 0)
-        assert (position[merge_into[merged]] >= 0).all(), "merge target must be kept"
+    narrow_all([(space, keep, merge_into)], rewriter)
 
-    # Synapse ops may border the space on both sides (a recurrent weight): collect the
-    # row and column changes of each op, then rebuild it once.
-    synapses: dict[Operation, tuple[bool, bool]] = {}
-    for op in space.producers:
-        synapses[op] = (True, synapses.get(op, (False, False))[1])
-    for op in space.consumers:
-        synapses[op] = (synapses.get(op, (False, False))[0], True)
 
+Narrowing = tuple[IndexSpace, np.ndarray, np.ndarray | None]
+"""A space, the sorted indices it keeps, and where the others merge into (or None)."""
+
+
+def narrow_all(narrowings: list[Narrowing], rewriter: PatternRewriter) -> None:
+    """`narrow` applied to several distinct spaces at once: a synapse op between two of them
+    loses rows and columns in one rebuild (in slices of rows: `transforms.weight_slices`)."""
+    # Synapse ops may border the spaces on both sides (a recurrent weight, a hidden layer
+    # between two shrinking spaces): collect the row and column changes of each op, then
+    # rebuild it once.
+    rows_of: dict[Operation, np.ndarray] = {}
+    columns_of: dict[Operation, tuple[np.ndarray, tuple[np.ndarray, np.ndarray] | None]] = {}
+    elementwise: list[tuple[Operation, Operation]] = []
+    for space, keep, merge_into in narrowings:
+        assert not space.pinned
+        keep = np.asarray(keep, dtype=np.int64)
+        merge = None
+        if merge_into is not None:
+            position = np.full(space.size, -1, dtype=np.int64)
+            position[keep] = np.arange(len(keep))
+            merged = np.flatnonzero(merge_into >= 0)
+            targets = position[merge_into[merged]]
+            assert (targets >= 0).all(), "merge target must be kept"
+            merge = (merged, targets)
+        for op in space.producers:
+            rows_of[op] = keep
+        for op in space.consumers:
+            columns_of[op] = (keep, merge)
+        for op in space.elementwise:
+            trait = _elementwise(op)
+            assert trait is not None
+            elementwise.append((op, trait.narrowed(op, keep)))
     replacements: list[tuple[Operation, Operation]] = []
-    for op, (rows, columns) in synapses.items():
+    for op in {**rows_of, **columns_of}:
         trait = synapse_of(op)
         assert trait is not None
-        blocks = trait.blocks(op)
+        rows = rows_of.get(op)
+        columns, merge = columns_of.get(op, (None, None))
+        blocks = restricted(trait.blocks(op), rows, columns, merge)
         bias = trait.bias(op)
-        if columns:
-            new_blocks = np.take(blocks, keep, axis=1)  # contiguous, unlike blocks[:, keep]
-            if len(merged):
-                np.add.at(
-                    new_blocks, (slice(None), position[merge_into[merged]]), blocks[:, merged]
-                )
-            blocks = new_blocks
-        if rows:
-            blocks = blocks[keep]
-            bias = bias[keep] if bias is not None else None
-        new = trait.rebuilt(op, np.ascontiguousarray(blocks), bias)
+        if rows is not None and bias is not None:
+            bias = bias[rows]
+        new = trait.rebuilt(op, blocks, bias)
         moment = input_moment(op)
         if moment is not None:  # the kept inputs are the same values as before
-            set_input_moment(
-                new, restrict_moment(moment, keep, blocks.shape[2]) if columns else moment
-            )
+            if columns is not None:
+                moment = restrict_moment(moment, columns, blocks.shape[2])
+            set_input_moment(new, moment)
         if UNPRUNED_PROP in op.properties:  # fewer weights, the same history
             new.properties[UNPRUNED_PROP] = op.properties[UNPRUNED_PROP]
         replacements.append((op, new))
-    for op in space.elementwise:
-        trait = _elementwise(op)
-        assert trait is not None
-        replacements.append((op, trait.narrowed(op, keep)))
-    for old, new in replacements:
+    for old, new in replacements + elementwise:
         rewriter.replace(old, new)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,7 @@ from transforms.calibrated import (
 from transforms.cleanup import tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
 from transforms.notes import record_approximation
+from transforms.weight_slices import row_slices
 
 SCOPES = ("layer", "global")
 METHODS = ("magnitude", "activity", "calibrated")
@@ -192,15 +194,42 @@ class SynapseWeights:
         stds = np.sqrt(np.clip(means * (1 - means), 0, None))
         return cls(op, trait, blocks, means, stds)
 
-    def saliency(self) -> np.ndarray:
+    def saliency(self, rows: slice = slice(None)) -> np.ndarray:
         """`|w|` (times the standard deviation of its input when known: with the mean folded
         into the bias, what removing `w` costs the current is `w^2 Var(x)`); -1 where the
-        weight is already zero, so existing zeros are the first to count towards a target."""
-        key = np.abs(self.blocks)
+        weight is already zero, so existing zeros are the first to count towards a target.
+        Of the blocks' `rows` only, when given."""
+        blocks = self.blocks[rows]
+        key = np.abs(blocks)
         if self.stds is not None:
-            key *= self.stds
-        key[self.blocks == 0] = -1.0
+            key *= self.stds if len(self.stds) == 1 else self.stds[rows]
+        key[blocks == 0] = -1.0
         return key
+
+    def saliency_slices(self) -> Iterator[np.ndarray]:
+        """`saliency()` slice by slice of rows (`transforms.weight_slices.row_slices`)."""
+        for part in row_slices(len(self.blocks), self.blocks[0].size if len(self.blocks) else 0):
+            yield self.saliency(part)
+
+    def pruned_below(self, cut: Cut) -> Operation | None:
+        """The op with the nonzero weights `cut` selects by saliency zeroed, built slice by
+        slice of rows (as `pruned`); None when it selects none."""
+        if self.means is not None:  # the mean current is one product over the whole mask
+            mask = np.concatenate([cut.select(key) for key in self.saliency_slices()])
+            mask = mask.reshape(self.blocks.shape) & (self.blocks != 0)
+            return self.pruned(mask) if mask.any() else None
+        blocks = np.empty_like(self.blocks)
+        zero = blocks.dtype.type(0)
+        selected = False
+        for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
+            mask = cut.select(self.saliency(part))
+            mask &= self.blocks[part] != 0
+            selected = selected or bool(mask.any())
+            np.copyto(blocks[part], self.blocks[part])
+            np.copyto(blocks[part], zero, where=mask)
+        if not selected:
+            return None
+        return copy_moment(self.op, self.trait.rebuilt(self.op, blocks, self.trait.bias(self.op)))
 
     def pruned(self, mask: np.ndarray) -> Operation:
         """The op with the weights under `mask` zeroed; with known means their mean current
@@ -228,8 +257,90 @@ def smallest(key: np.ndarray, cut: float, ties: int) -> np.ndarray:
     return mask
 
 
+@dataclass
+class Cut:
+    """Saliencies below `value` (at or below it when `inclusive`), plus the first `ties`
+    equal to it in row-major order; `select` is called on consecutive slices of rows."""
+
+    value: float
+    ties: int = 0
+    inclusive: bool = False
+
+    def select(self, key: np.ndarray) -> np.ndarray:
+        """Mask of the selected entries of the next slice `key`."""
+        if self.inclusive:
+            return key <= self.value
+        mask = smallest(key, self.value, self.ties)
+        if self.ties > 0:
+            self.ties -= int(np.count_nonzero(key == self.value))
+        return mask
+
+
+def _sortable(values: np.ndarray) -> np.ndarray:
+    """uint32 numbers in the order of the float32 `values` (flat; not NaN; -0.0 as 0.0)."""
+    bits = (values.reshape(-1) + np.float32(0)).view(np.uint32)
+    return np.where(bits >> 31, ~bits, bits | np.uint32(1 << 31))
+
+
+def _from_sortable(number: int) -> float:
+    bits = number ^ (1 << 31) if number >> 31 else ~number & 0xFFFFFFFF
+    return float(np.array(bits, np.uint32).view(np.float32))
+
+
+Slices = Callable[[], Iterator[np.ndarray]]
+"""Yields the float32 saliencies of one op, a slice at a time, each time it is called."""
+
+
+def kth_smallest(ops: dict[Operation, Slices], k: int) -> tuple[float, int, dict[Operation, int]]:
+    """The `k`-th smallest (from 1) of all saliencies of `ops`, how many are below it, and per
+    op how many equal it: a count of the high 16 bits of each value (ordered as numbers),
+    then of the low 16 bits of those in the bin the `k`-th falls in. Two reads, no copy."""
+    high = np.zeros(1 << 16, np.int64)
+    for slices in ops.values():
+        for key in slices():
+            high += np.bincount(_sortable(key) >> 16, minlength=1 << 16)
+    counted = np.cumsum(high)
+    top = int(np.searchsorted(counted, k))
+    below = int(counted[top] - high[top])
+    lows: dict[Operation, np.ndarray] = {}
+    for op, slices in ops.items():
+        low = np.zeros(1 << 16, np.int64)
+        for key in slices():
+            numbers = _sortable(key)
+            low += np.bincount(numbers[(numbers >> 16) == top] & 0xFFFF, minlength=1 << 16)
+        lows[op] = low
+    counted = np.cumsum(np.sum(list(lows.values()), axis=0))
+    bottom = int(np.searchsorted(counted, k - below))
+    below += int(counted[bottom - 1]) if bottom else 0
+    equal = {op: int(low[bottom]) for op, low in lows.items()}
+    return _from_sortable((top << 16) | bottom), below, equal
+
+
+def _cuts(
+    ops: dict[Operation, Slices], sizes: dict[Operation, int], sparsity: float
+) -> dict[Operation, tuple[float, int]]:
+    """Per op (cut, ties) selecting the `round(sparsity * n)` least salient of all `n`
+    saliencies of `ops`; ties at the cut shared out in op order."""
+    count = round(sparsity * sum(sizes.values()))
+    if count == 0:
+        return {}
+    cut, below, equal = kth_smallest(ops, count)
+    remaining = count - below
+    cuts: dict[Operation, tuple[float, int]] = {}
+    for op in ops:
+        ties = min(remaining, equal[op]) if remaining else 0
+        cuts[op] = (cut, ties)
+        remaining -= ties
+    return cuts
+
+
 class Selection(ABC):
     """Which weights of one synapse op to prune, given their saliency."""
+
+    def cut(self, op: Operation, weights: SynapseWeights) -> Cut | None:
+        """The op's weights selected by saliency alone, when that is how this selection
+        works (then `mask` is not called); None to go through `mask`."""
+        return None
 
     @abstractmethod
     def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None: ...
@@ -241,6 +352,9 @@ class BelowThreshold(Selection):
 
     threshold: float
 
+    def cut(self, op: Operation, weights: SynapseWeights) -> Cut | None:
+        return Cut(self.threshold, inclusive=True)
+
     def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
         return key <= self.threshold
 
@@ -250,6 +364,10 @@ class LayerSparsity(Selection):
     """The `round(sparsity * size)` least salient weights of each op (exactly that many)."""
 
     sparsity: float
+
+    def cut(self, op: Operation, weights: SynapseWeights) -> Cut | None:
+        found = _cuts({op: weights.saliency_slices}, {op: weights.blocks.size}, self.sparsity)
+        return Cut(*found[op]) if op in found else Cut(-np.inf)
 
     def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
         count = round(self.sparsity * key.size)
@@ -265,6 +383,9 @@ class GlobalCut(Selection):
     (shared out in op order so that exactly the requested number goes; see `global_cut`)."""
 
     cuts: dict[Operation, tuple[float, int]] = field(hash=False)
+
+    def cut(self, op: Operation, weights: SynapseWeights) -> Cut | None:
+        return Cut(*self.cuts[op]) if op in self.cuts else Cut(-np.inf)
 
     def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
         if op not in self.cuts:
@@ -320,6 +441,11 @@ class PruneWeights(RewritePattern):
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         weights = SynapseWeights.of(op, self.activity_aware)
         if weights is None or weights.blocks.size == 0:
+            return
+        cut = self.selection.cut(op, weights)
+        if cut is not None:
+            if (new := weights.pruned_below(cut)) is not None:
+                rewriter.replace(op, new)
             return
         mask = self.selection.mask(op, weights.saliency())
         if mask is None:
@@ -933,14 +1059,15 @@ class PrunePass(ModulePass):
         if self.scope == "layer":
             return LayerSparsity(self.sparsity)
         cuts: dict[Operation, tuple[float, int]] = {}
-        for graph in graphs:
-            keys: dict[Operation, np.ndarray] = {}
+        for graph in graphs:  # saliencies are read in slices, twice, and never stored
+            slices: dict[Operation, Slices] = {}
+            sizes: dict[Operation, int] = {}
             for o in graph.block.ops:
                 weights = SynapseWeights.of(o, self.activity)
                 if weights is not None and weights.blocks.size:
-                    keys[o] = weights.saliency()
-            if keys:
-                cuts |= global_cut(keys, self.sparsity)
+                    slices[o], sizes[o] = weights.saliency_slices, weights.blocks.size
+            if slices:
+                cuts |= _cuts(slices, sizes, self.sparsity)
         return GlobalCut(cuts)
 
     def _record(

@@ -24,7 +24,7 @@ from snn_dialect.calibration import copy_moment
 from snn_dialect.interfaces import ElementwiseOp, synapse_of
 from snn_dialect.ops import AddOp, GraphOp
 from transforms.cleanup import tidy
-from transforms.index_space import IndexSpace, index_spaces, narrow
+from transforms.index_space import IndexSpace, Narrowing, index_spaces, narrow_all
 from transforms.notes import record_approximation
 
 Features = list[tuple[Operation | None, np.ndarray]]
@@ -145,6 +145,10 @@ class MergeDuplicateNeurons(RewritePattern):
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
+        # exact merges change no value, so every space goes at once and an op between two
+        # spaces is rebuilt once (rows a merge makes equal are found by the next
+        # application); rounded ones one space at a time, each on the features it sees
+        narrowings: list[Narrowing] = []
         for space in index_spaces(op.block):
             if space.pinned or space.size < 2:
                 continue
@@ -153,15 +157,21 @@ class MergeDuplicateNeurons(RewritePattern):
             if (keeper == np.arange(n)).all():
                 continue
             merge_into = np.where(keeper == np.arange(n), -1, keeper)
-            narrow(space, np.flatnonzero(merge_into < 0), rewriter, merge_into=merge_into)
+            narrowings.append((space, np.flatnonzero(merge_into < 0), merge_into))
             if self.tolerance > 0:
+                break
+        if not narrowings:
+            return
+        narrow_all(narrowings, rewriter)
+        if self.tolerance > 0:
+            for _, _, merge_into in narrowings:
+                assert merge_into is not None
                 record_approximation(
                     op,
                     "snn-redundancy",
                     tolerance=self.tolerance,
                     merged=int((merge_into >= 0).sum()),
                 )
-            return
 
 
 def _is_zero_synapse(value: OpResult) -> bool:

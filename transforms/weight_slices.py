@@ -1,0 +1,110 @@
+"""Weight blocks rebuilt slice by slice of rows, so no weight-sized temporary is made.
+
+Passes rebuild a synapse's blocks `[n_out, n_in, k]` by keeping some rows and some columns,
+adding columns into others, or zeroing entries. Done on the whole matrix, each step makes a
+weight-sized temporary in fresh memory (page faults, and beyond the cache at 70 M weights);
+done here in slices of rows written into one output array, the temporaries stay in cache
+and that output is the only new weight-sized array. Results are identical to the whole-matrix
+forms (same float32 operations in the same order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import numpy as np
+from xdsl.ir import Operation
+
+from snn_dialect.attr_cache import AttrMemo, attribute_of
+
+SLICE_ELEMENTS = 2**18
+"""Elements of a slice of rows (1 MiB of float32)."""
+
+
+def row_slices(rows: int, width: int) -> Iterator[slice]:
+    """Consecutive slices of `rows` rows of `width` elements each, about `SLICE_ELEMENTS`."""
+    step = max(1, SLICE_ELEMENTS // max(width, 1))
+    for start in range(0, rows, step):
+        yield slice(start, min(start + step, rows))
+
+
+def _merge_rounds(sources: np.ndarray, targets: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """`(sources, targets)` split into rounds without a repeated target, keeping for each
+    target the order of its sources (the order `np.add.at` adds them in)."""
+    order = np.argsort(targets, kind="stable")
+    ranked = targets[order]
+    starts = np.flatnonzero(np.concatenate([[True], ranked[1:] != ranked[:-1]]))
+    rank = np.empty(len(targets), np.int64)
+    counts = np.diff(np.append(starts, len(order)))
+    rank[order] = np.arange(len(targets)) - np.repeat(starts, counts)
+    return [(sources[rank == r], targets[rank == r]) for r in range(int(rank.max()) + 1)]
+
+
+_MAX_ROUNDS = 8
+"""Above this many sources for one target, merging uses `np.add.at` on each slice."""
+
+
+def restricted(
+    blocks: np.ndarray,
+    rows: np.ndarray | None,
+    columns: np.ndarray | None,
+    merge: tuple[np.ndarray, np.ndarray] | None = None,
+) -> np.ndarray:
+    """`blocks[rows][:, columns]` (None keeps all), after adding each column block
+    `merge[0][i]` into the kept column block `merge[1][i]` (a position in `columns`), in the
+    order given: the same float32 sums as `np.add.at`. A new contiguous array."""
+    n_rows = len(blocks) if rows is None else len(rows)
+    n_columns = blocks.shape[1] if columns is None else len(columns)
+    out = np.empty((n_rows, n_columns, blocks.shape[2]), blocks.dtype)
+    rounds = None
+    if merge is not None and len(merge[0]):
+        rounds = _merge_rounds(np.asarray(merge[0]), np.asarray(merge[1]))
+    for part in row_slices(n_rows, blocks.shape[1] * blocks.shape[2]):
+        source = blocks[part] if rows is None else blocks[rows[part]]
+        if columns is None:
+            out[part] = source
+        else:
+            np.take(source, columns, axis=1, out=out[part])
+        if rounds is None:
+            continue
+        if len(rounds) > _MAX_ROUNDS:
+            np.add.at(out[part], (slice(None), merge[1]), source[:, merge[0]])  # type: ignore[index]
+            continue
+        for sources, targets in rounds:
+            out[part, targets] += source[:, sources]
+    return out
+
+
+def zeroed_where(blocks: np.ndarray, mask: Callable[[slice], np.ndarray]) -> np.ndarray:
+    """A copy of `blocks` with zero where `mask(rows)` (broadcastable to `blocks[rows]`) is
+    set, built slice by slice of rows."""
+    out = np.empty_like(blocks)
+    zero = blocks.dtype.type(0)
+    for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
+        np.copyto(out[part], blocks[part])
+        np.copyto(out[part], zero, where=mask(part))
+    return out
+
+
+_nonzero_masks: AttrMemo[np.ndarray] = AttrMemo()
+"""Per weight attribute and axes: where its blocks hold a nonzero weight."""
+
+
+def _nonzero_along(blocks: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+    return blocks.any(axis=axis)
+
+
+def nonzero_mask(op: Operation, blocks: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
+    """`blocks.any(axis=axis)` for `blocks` read from `op`'s synapse, remembered per weight
+    attribute (`snn_dialect.attr_cache`), so a round that changes nothing reads no weights.
+    The result is read-only."""
+    attr = attribute_of(op, blocks)
+    if attr is None:
+        return _nonzero_along(blocks, axis)
+
+    def compute() -> np.ndarray:
+        mask = _nonzero_along(blocks, axis)
+        mask.flags.writeable = False
+        return mask
+
+    return _nonzero_masks.get(attr, (type(op).__name__, blocks.shape, axis), compute)
