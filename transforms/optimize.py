@@ -10,6 +10,7 @@ from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 from xdsl.utils.exceptions import PassFailedException
 
+from snn_dialect.release import run_releasing
 from snn_dialect.stats import graph_stats
 from transforms.dead_neuron import DeadNeuronPass
 from transforms.fuse import FusePass
@@ -52,7 +53,8 @@ class OptimizePass(ModulePass):
         )
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        self.apply_with(op, lambda p: p.apply(ctx, op))
+        # replaced weights are freed after each pass, not left to the cycle collector
+        self.apply_with(op, lambda p: run_releasing(op, lambda: p.apply(ctx, op)))
 
     def apply_with(self, op: ModuleOp, run: Callable[[ModulePass], None]) -> None:
         """Iterate the pipeline on `op`, applying each pass through `run` (which may time
