@@ -1,12 +1,14 @@
 """numpy <-> `DenseIntOrFPElementsAttr` without decimal lists.
 
 Weights and per-neuron parameters are stored as little-endian f32 bytes behind a dense
-attribute. Building and reading them goes through the raw bytes, so a 20 M-weight layer costs
-one copy, and the printer emits hex above 100 elements.
+attribute. Reading them is a view of those bytes. Building them from an array costs one copy,
+and none for an array from `empty_f32`, whose memory already is the `bytes` object the
+attribute keeps. The printer emits hex above 100 elements.
 """
 
 from __future__ import annotations
 
+import ctypes
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,10 +32,63 @@ def tensor_f32(shape: Sequence[int]) -> TensorType:
     return TensorType(f32, [int(d) for d in shape])
 
 
+class _FreshBytes:
+    """A `bytes` object just made by `PyBytes_FromStringAndSize(NULL, size)`, its memory
+    exposed to numpy to be filled (the C API allows writing such an object until it is
+    shared)."""
+
+    _new = ctypes.pythonapi.PyBytes_FromStringAndSize
+    _new.restype = ctypes.py_object
+    _new.argtypes = (ctypes.c_void_p, ctypes.c_ssize_t)
+    _address = ctypes.pythonapi.PyBytes_AsString
+    _address.restype = ctypes.c_void_p
+    _address.argtypes = (ctypes.py_object,)
+
+    def __init__(self, size: int):
+        self.data: bytes = self._new(None, size)
+        self.address: int = self._address(self.data)
+        self.__array_interface__ = {
+            "shape": (size,),
+            "typestr": "|u1",
+            "data": (self.address, False),
+            "version": 3,
+        }
+
+
+def empty_f32(shape: Sequence[int]) -> np.ndarray:
+    """A new uninitialised float32 array of `shape` whose memory is a fresh `bytes` object:
+    fill it, then `dense_f32` keeps that object without copying it. Do not write the array
+    once it has been given to `dense_f32` (the attribute would change under its users)."""
+    count = int(np.prod(shape, dtype=np.int64))
+    if count == 0:
+        return np.empty(tuple(shape), "<f4")
+    storage = np.asarray(_FreshBytes(4 * count))
+    return storage.view("<f4").reshape(tuple(shape))
+
+
+def _fresh_bytes_of(array: np.ndarray) -> bytes | None:
+    """The `bytes` object behind `array` when it comes whole from `empty_f32`, else None."""
+    root: object = array
+    while isinstance(root, np.ndarray) and root.base is not None:
+        root = root.base
+    if (
+        isinstance(root, _FreshBytes)
+        and array.flags.c_contiguous
+        and array.ctypes.data == root.address
+        and array.nbytes == len(root.data)
+    ):
+        return root.data
+    return None
+
+
 def dense_f32(values: np.ndarray | Sequence[float] | float) -> DenseIntOrFPElementsAttr:
-    """A dense f32 attribute holding `values` (any shape), built from raw bytes."""
+    """A dense f32 attribute holding `values` (any shape), built from raw bytes: a copy of
+    them, or, for an array from `empty_f32`, the `bytes` object it was written into."""
     array = np.ascontiguousarray(values, dtype="<f4")
-    return DenseIntOrFPElementsAttr(tensor_f32(array.shape), BytesAttr(array.tobytes()))
+    data = _fresh_bytes_of(array)
+    if data is None:
+        data = array.tobytes()
+    return DenseIntOrFPElementsAttr(tensor_f32(array.shape), BytesAttr(data))
 
 
 def to_array(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
