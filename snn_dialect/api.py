@@ -21,9 +21,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-import nir
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
@@ -35,6 +34,9 @@ from snn_dialect.metrics import ModuleMetrics, module_metrics, profile_activity
 from snn_dialect.ops import verify_module
 from snn_dialect.stats import GraphStats, graph_stats
 from snn_dialect.universe import PASSES, SNN_UNIVERSE
+
+if TYPE_CHECKING:
+    import nir  # loaded on first use: every xdsl-opt start imports this package
 
 PASS_ALIASES: dict[str, str] = {
     # short names
@@ -319,7 +321,7 @@ def run_passes(
     return report
 
 
-Model = ModuleOp | nir.NIRGraph | SNNGraph
+Model = Union[ModuleOp, "nir.NIRGraph", SNNGraph]  # a string: nir is loaded on first use
 
 
 def _as_module(model: Model) -> tuple[ModuleOp, Callable[[ModuleOp], Model]]:
@@ -328,6 +330,8 @@ def _as_module(model: Model) -> tuple[ModuleOp, Callable[[ModuleOp], Model]]:
         return model.clone(), lambda m: m
     if isinstance(model, SNNGraph):
         return graph_to_module(model), module_to_graph
+    import nir
+
     if isinstance(model, nir.NIRGraph):
         from snn_dialect.nir_io import export_nir, import_nir
 

@@ -67,6 +67,7 @@ from xdsl.parser.attribute_parser import AttrParser
 from xdsl.printer import Printer
 from xdsl.tools.command_line_tool import CommandLineTool
 from xdsl.utils.arg_spec import parse_spec
+from xdsl.utils.base_printer import BasePrinter
 from xdsl.utils.lexer import Position, Span
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRToken, MLIRTokenKind, StringLiteral
 from xdsl.xdsl_opt_main import xDSLOptMain
@@ -87,8 +88,10 @@ _UPSTREAM_SOURCE_SHA256 = {
     "CommandLineTool.register_all_frontends": "d3012e741afa5d1d",
     "xDSLOptMain.prepare_output": "ff6e260168292489",
     "xDSLOptMain.output_resulting_program": "d97c46d78531350d",
+    "BasePrinter.print_string": "68a7c8f3025875c3",
 }
-"""sha256 (first 16 hex digits) of the source of each replaced function in xDSL 0.74."""
+"""sha256 (first 16 hex digits) of the source of each replaced function in xDSL 0.74 (and
+of `BasePrinter.print_string`, whose handling of text without newlines `_print_hex` repeats)."""
 
 
 class XDSLChangedError(RuntimeError):
@@ -332,6 +335,18 @@ def _is_splat(values: np.ndarray) -> bool:
     )
 
 
+_checked(BasePrinter, "print_string")
+
+
+def _print_hex(printer: Printer, raw: memoryview) -> None:
+    """`printer.print_string` of the upper-case hex of `raw`, in chunks; hex holds no newline,
+    so the printer's line bookkeeping reduces to the column (no scan for newlines)."""
+    for start in range(0, len(raw), CHUNK_BYTES):
+        text = raw[start : start + CHUNK_BYTES].hex().upper()
+        printer._current_column += len(text)  # pyright: ignore[reportPrivateUsage]
+        print(text, end="", file=printer.stream)
+
+
 def print_without_type(self: DenseIntOrFPElementsAttr, printer: Printer) -> None:
     """`dense<...>` as xDSL prints it: a splat as one element, else hex above 100 elements."""
     length = len(self)
@@ -348,8 +363,7 @@ def print_without_type(self: DenseIntOrFPElementsAttr, printer: Printer) -> None
             return
         raw = memoryview(self.data.data)
         printer.print_string('"0x')
-        for start in range(0, len(raw), CHUNK_BYTES):
-            printer.print_string(raw[start : start + CHUNK_BYTES].hex().upper())
+        _print_hex(printer, raw)
         printer.print_string('"')
 
 
