@@ -9,7 +9,7 @@ what the simulator's module docstring defines, in the order it defines:
   in lexicographic order, like the rows of an im2col matrix, starting from +0.0; positions
   in the zero padding contribute nothing.
 * `lif_steps`, `integrate_steps`: the LIF and IF/integrator updates of the simulator, one
-  operation at a time, step after step.
+  operation at a time, step after step, adding each neuron's spikes to its count.
 
 With `skip=True` the sums leave out the terms whose input is zero. That changes no bit of the
 result when the weights are finite: a product `0 * w` is +0.0 or -0.0, adding a signed zero
@@ -73,45 +73,53 @@ def _conv_ordered(
     wp: Any,
     bias: Any,
     out: Any,
-    row_taps: Any,
-    col_taps: Any,
+    starts: Any,
+    taps: Any,
     c_group: int,
     skip: bool,
 ) -> None:  # pragma: no cover
     n, c_in, height, width = x.shape
     _, kh, kw, o_group = wp.shape
     c_out, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
+    positions, per_channel = out_h * out_w, kh * kw
     weights = wp.reshape(-1)
-    acc = np.empty(out_h * out_w * c_out, out.dtype)
+    inputs = x.reshape(n, c_in, height * width)
+    outputs = out.reshape(n, c_out, positions)
+    acc = np.empty(positions * c_out, out.dtype)  # channels last
     for s in range(n):
         acc[:] = 0.0
         for c in range(c_in):
             base = (c // c_group) * o_group
-            for iy in range(height):
-                for ix in range(width):
-                    value = x[s, c, iy, ix]
-                    if skip and value == 0.0:
-                        continue
-                    for a in range(row_taps[iy, 0], row_taps[iy + 1, 0]):
-                        ky, oy = row_taps[a, 1], row_taps[a, 2]
-                        for b in range(col_taps[ix, 0], col_taps[ix + 1, 0]):
-                            kx, ox = col_taps[b, 1], col_taps[b, 2]
-                            w = ((c * kh + ky) * kw + kx) * o_group
-                            at = (oy * out_w + ox) * c_out + base
-                            if value == 1.0:
-                                for o in range(o_group):
-                                    acc[at + o] = acc[at + o] + weights[w + o]
-                            else:
-                                for o in range(o_group):
-                                    acc[at + o] = acc[at + o] + value * weights[w + o]
+            row = inputs[s, c]
+            for p in range(height * width):
+                value = row[p]
+                if skip and value == 0.0:
+                    continue
+                for e in range(starts[p], starts[p + 1]):
+                    w = (c * per_channel + taps[e, 0]) * o_group
+                    at = taps[e, 1] * c_out + base
+                    if value == 1.0:
+                        for o in range(o_group):
+                            acc[at + o] = acc[at + o] + weights[w + o]
+                    else:
+                        for o in range(o_group):
+                            acc[at + o] = acc[at + o] + value * weights[w + o]
         for o in range(c_out):  # channels first, plus the bias
-            for oy in range(out_h):
-                for ox in range(out_w):
-                    out[s, o, oy, ox] = acc[(oy * out_w + ox) * c_out + o] + bias[o]
+            target, b = outputs[s, o], bias[o]
+            for q in range(positions):
+                target[q] = acc[q * c_out + o] + b
 
 
 def _lif_steps(
-    x: Any, v: Any, a: Any, r: Any, v_leak: Any, threshold: Any, reset: Any, y: Any
+    x: Any,
+    v: Any,
+    a: Any,
+    r: Any,
+    v_leak: Any,
+    threshold: Any,
+    reset: Any,
+    y: Any,
+    counts: Any,
 ) -> None:  # pragma: no cover
     steps, batch, size = x.shape
     for t in range(steps):
@@ -125,10 +133,11 @@ def _lif_steps(
                 spike = now > threshold[i]
                 vb[i] = reset[i] if spike else now
                 yb[i] = 1.0 if spike else 0.0
+                counts[i] += spike
 
 
 def _integrate_steps(
-    x: Any, v: Any, c: Any, threshold: Any, reset: Any, y: Any, spiking: bool
+    x: Any, v: Any, c: Any, threshold: Any, reset: Any, y: Any, counts: Any, spiking: bool
 ) -> None:  # pragma: no cover
     steps, batch, size = x.shape
     for t in range(steps):
@@ -144,6 +153,7 @@ def _integrate_steps(
                 spike = now > threshold[i]
                 vb[i] = reset[i] if spike else now
                 yb[i] = 1.0 if spike else 0.0
+                counts[i] += spike
 
 
 _SOURCES = {
@@ -173,20 +183,39 @@ def dense_ordered(x: np.ndarray, wt: np.ndarray, bias: np.ndarray | None, skip: 
     return out
 
 
-def _taps(size: int, kernel: int, stride: int, padding: int, dilation: int) -> np.ndarray:
-    """Per input index `i` along one axis, the (tap, output index) pairs it reaches, as rows
-    `[start, tap, out]`: entries `rows[i, 0]:rows[i + 1, 0]` hold `i`'s pairs in columns 1-2."""
+def _axis_taps(
+    size: int, kernel: int, stride: int, padding: int, dilation: int
+) -> tuple[np.ndarray, ...]:
+    """Along one axis: the (input index, tap, output index) triples where the tap reads the
+    input, sorted by input index, and the number of outputs."""
     out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
     i, k = np.meshgrid(np.arange(size), np.arange(kernel), indexing="ij")  # [size, kernel]
     shifted = i + padding - k * dilation
     o = shifted // stride
     valid = (shifted >= 0) & (shifted % stride == 0) & (o < out)
-    starts = size + 1 + np.concatenate([[0], np.cumsum(valid.sum(axis=1))])
-    rows = np.zeros((starts[-1], 3), np.int64)
-    rows[: size + 1, 0] = starts
-    rows[size + 1 :, 1] = k[valid]
-    rows[size + 1 :, 2] = o[valid]
-    return rows
+    return i[valid], k[valid], o[valid], out
+
+
+def _taps(
+    shape: Sequence[int],
+    kernel: Sequence[int],
+    stride: Sequence[int],
+    padding: Sequence[int],
+    dilation: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, tuple[int, int]]:
+    """For a 2-d input of `shape`: per flat input position `p`, rows `starts[p]:starts[p + 1]`
+    of `taps` hold (flat kernel tap, flat output position) of every tap that reads `p`; and
+    the output's shape."""
+    (iy, ky, oy, out_h), (ix, kx, ox, out_w) = (
+        _axis_taps(*axis) for axis in zip(shape, kernel, stride, padding, dilation, strict=True)
+    )
+    position = (iy[:, None] * shape[1] + ix[None, :]).reshape(-1)
+    tap = (ky[:, None] * kernel[1] + kx[None, :]).reshape(-1)
+    target = (oy[:, None] * out_w + ox[None, :]).reshape(-1)
+    order = np.argsort(position, kind="stable")
+    starts = np.zeros(shape[0] * shape[1] + 1, np.int64)
+    np.cumsum(np.bincount(position, minlength=shape[0] * shape[1]), out=starts[1:])
+    return starts, np.stack([tap[order], target[order]], axis=1), (out_h, out_w)
 
 
 def conv_ordered(
@@ -202,15 +231,11 @@ def conv_ordered(
     """2-d cross-correlation of `x: [N, C_in, H, W]` with `packed: [C_in, kh, kw, C_out /
     groups]` (`pack_conv_weight`) as ordered sums, plus `bias`: `[N, C_out, H_out, W_out]`."""
     x = np.ascontiguousarray(x)
-    groups = x.shape[1] // c_group
-    c_out = packed.shape[3] * groups
-    axes = list(zip(x.shape[2:], packed.shape[1:3], stride, padding, dilation, strict=True))
-    rows, cols = (_taps(*axis) for axis in axes)
-    spatial = ((size + 2 * p - d * (k - 1) - 1) // s + 1 for size, k, s, p, d in axes)
-    shape = (len(x), c_out, *spatial)
-    out = np.empty(shape, packed.dtype)
+    c_out = packed.shape[3] * (x.shape[1] // c_group)
+    starts, taps, spatial = _taps(x.shape[2:], packed.shape[1:3], stride, padding, dilation)
+    out = np.empty((len(x), c_out, *spatial), packed.dtype)
     b = np.zeros(c_out, packed.dtype) if bias is None else np.ascontiguousarray(bias)
-    compiled("conv_ordered")(x, packed, b, out, rows, cols, c_group, skip)
+    compiled("conv_ordered")(x, packed, b, out, starts, taps, c_group, skip)
     return out
 
 

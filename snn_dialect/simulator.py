@@ -82,6 +82,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import ClassVar, TypeVar
@@ -89,7 +90,7 @@ from typing import ClassVar, TypeVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from xdsl.dialects.builtin import ModuleOp
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from snn_dialect import sim_kernels
 from snn_dialect.interfaces import NeuronOp, value_shape
@@ -165,6 +166,15 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
 SPARSE_DENSE_BELOW = 0.1
 """Input density (nonzero fraction) below which a float32 dense layer sums the weight columns
 of the active inputs instead of one BLAS product over the whole matrix."""
+
+SPARSE_MIN_OUTPUTS = 64
+"""Outputs below which a float32 dense layer always takes the BLAS product (its ordered sums
+would spend their time finding the active inputs)."""
+
+_LAYOUTS: weakref.WeakKeyDictionary[
+    Operation, dict[tuple[str, str], tuple[Attribute, np.ndarray]]
+] = weakref.WeakKeyDictionary()
+"""Weights copied into the layouts of the compiled sums, per op (`SnnKernels.weight_layout`)."""
 
 SPARSE_CONV_BELOW = 0.5
 """Input density below which a float32 convolution scatters each active input through the
@@ -401,6 +411,10 @@ class SnnKernels:
         self.states: dict[Operation, object] = {}
         self._constants: dict[tuple[Operation, str], np.ndarray] = {}
         self.observer: Observer | None = None
+        self.counts: dict[Operation, np.ndarray] = {}
+        """Spike counts to add to, per spiking op (a kernel that counts its own spikes adds
+        its op to `counted`; the others are counted from their results)."""
+        self.counted: set[Operation] = set()
 
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
@@ -536,21 +550,28 @@ class SnnKernels:
         """`[t, B, *shape]` -> `[t*B, *shape]` (a view)."""
         return x.reshape(x.shape[0] * x.shape[1], *x.shape[2:])
 
-    def cached(self, op: Operation, name: str, make: Callable[[], np.ndarray]) -> np.ndarray:
-        """A constant derived from `op`'s properties, made once by `make`."""
-        key = (op, name)
-        found = self._constants.get(key)
-        if found is None:
-            found = make()
-            self._constants[key] = found
-        return found
+    def weight_layout(
+        self, op: Operation, name: str, make: Callable[[np.ndarray], np.ndarray]
+    ) -> np.ndarray:
+        """`make(weight)` for `op`'s weight in `dtype`: a copy in another layout, kept while
+        `op` lives and its weight attribute stays the same (so repeated simulations of a
+        module copy each weight once)."""
+        attr = op.properties["weight"]
+        key = (name, self.dtype.str)
+        found = _LAYOUTS.setdefault(op, {}).get(key)
+        if found is None or found[0] is not attr:
+            found = (attr, make(self.param(op, "weight")))
+            _LAYOUTS[op][key] = found
+        return found[1]
 
-    def ordered(self, x: np.ndarray, below: float) -> tuple[bool, bool]:
+    def ordered(self, x: np.ndarray, below: float, wide: bool = True) -> tuple[bool, bool]:
         """Whether a synapse product over `x` takes the ordered sums, and whether they skip
-        zero inputs: always in float64 (skipping below the density `below`), in float32 only
-        below it (else BLAS)."""
+        zero inputs: always in float64 (skipping below the density `below`); in float32 only
+        below it and when the output is `wide` (else one BLAS product)."""
         sparse = _density(x) < below
-        return sparse or self.dtype == np.float64, sparse
+        if self.dtype == np.float64:
+            return True, sparse
+        return sparse and wide, True
 
     @kernel(LinearOp, AffineOp)
     def dense(self, op: Operation, block: Block) -> np.ndarray:
@@ -558,9 +579,9 @@ class SnnKernels:
         bias = self.param(op, "bias") if isinstance(op, AffineOp) else None
         weight = self.param(op, "weight")
         rows = self._rows(x).reshape(x.shape[0] * x.shape[1], -1)
-        ordered, skip = self.ordered(rows, SPARSE_DENSE_BELOW)
+        ordered, skip = self.ordered(rows, SPARSE_DENSE_BELOW, len(weight) >= SPARSE_MIN_OUTPUTS)
         if ordered:
-            wt = self.cached(op, "weight.T", lambda: np.ascontiguousarray(weight.T))
+            wt = self.weight_layout(op, "transposed", lambda w: np.ascontiguousarray(w.T))
             y = sim_kernels.dense_ordered(rows, wt, bias, skip)
         else:
             y = _dense(rows, weight, bias)
@@ -581,11 +602,11 @@ class SnnKernels:
         if weight.ndim == 3:  # conv1d as conv2d over a height of 1
             rows = rows[:, :, None]
             stride, padding, dilation = (1, *stride), (0, *padding), (1, *dilation)
-        packed = self.cached(
+        packed = self.weight_layout(
             op,
             "packed",
-            lambda: sim_kernels.pack_conv_weight(
-                weight.reshape(*weight.shape[:2], -1, weight.shape[-1]), groups
+            lambda w: sim_kernels.pack_conv_weight(
+                w.reshape(*w.shape[:2], -1, w.shape[-1]), groups
             ),
         )
         y = sim_kernels.conv_ordered(
@@ -621,6 +642,15 @@ class SnnKernels:
             return np.empty(x.shape, self.dtype).reshape(shape)
         return np.ascontiguousarray(like).reshape(shape)
 
+    def _counter(self, op: Operation, size: int) -> np.ndarray:
+        """The flat spike counts of `op` for a compiled loop to add to (marking `op` as
+        counting itself), or a scratch array when nobody counts its spikes."""
+        counts = self.counts.get(op)
+        if counts is None:
+            return np.zeros(size, np.int64)
+        self.counted.add(op)
+        return counts.reshape(-1)
+
     def _flat_param(self, p: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         """A per-neuron constant as a C-contiguous vector over the neurons of `shape`, for
         the compiled neuron loops."""
@@ -655,6 +685,7 @@ class SnnKernels:
                     for n in ("v_threshold", "v_reset")
                 ),
                 y,
+                self._counter(op, y.shape[2]),
             )
             return y.reshape(x.shape)
         fire = self._firing(op)
@@ -720,6 +751,7 @@ class SnnKernels:
                 threshold,
                 reset,
                 y,
+                self._counter(op, y.shape[2]) if spiking else none.astype(np.int64),
                 spiking,
             )
             return y.reshape(x.shape)
@@ -876,7 +908,7 @@ class _Plan:
                 op = stage.ops[0]
                 values[op.results[0]] = kernels.run(op, [values[o] for o in op.operands])
             for op in stage.ops:
-                if op in counts:
+                if op in counts and op not in kernels.counted:
                     counts[op] += np.count_nonzero(values[op.results[0]], axis=(0, 1))
                 if observer is not None:
                     observer.value(op.results[0], values[op.results[0]])
@@ -1000,6 +1032,7 @@ def simulate(
     report = _Progress(progress, f"simulate @{graph.sym_name.data}", steps * samples)
     kernels = SnnKernels(graph.dt_value, dtype)
     kernels.observer = observer
+    kernels.counts = counts
     for b0 in range(0, samples, batch_slice):
         b1 = min(b0 + batch_slice, samples)
         kernels.reset()
