@@ -16,6 +16,7 @@ import numpy as np
 from xdsl.ir import Operation
 
 from snn_dialect.attr_cache import AttrMemo, attribute_of
+from snn_dialect.dense import empty_f32
 
 SLICE_ELEMENTS = 2**18
 """Elements of a slice of rows (1 MiB of float32)."""
@@ -44,6 +45,14 @@ _MAX_ROUNDS = 8
 """Above this many sources for one target, merging uses `np.add.at` on each slice."""
 
 
+def _new_like(blocks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialised array of `shape` and `blocks`' type; float32 ones are written straight
+    into the bytes their new attribute keeps (`empty_f32`: no copy when the op is built)."""
+    if blocks.dtype == np.dtype("<f4"):
+        return empty_f32(shape)
+    return np.empty(shape, blocks.dtype)
+
+
 def restricted(
     blocks: np.ndarray,
     rows: np.ndarray | None,
@@ -55,7 +64,7 @@ def restricted(
     order given: the same float32 sums as `np.add.at`. A new contiguous array."""
     n_rows = len(blocks) if rows is None else len(rows)
     n_columns = blocks.shape[1] if columns is None else len(columns)
-    out = np.empty((n_rows, n_columns, blocks.shape[2]), blocks.dtype)
+    out = _new_like(blocks, (n_rows, n_columns, blocks.shape[2]))
     rounds = None
     if merge is not None and len(merge[0]):
         rounds = _merge_rounds(np.asarray(merge[0]), np.asarray(merge[1]))
@@ -78,7 +87,7 @@ def restricted(
 def zeroed_where(blocks: np.ndarray, mask: Callable[[slice], np.ndarray]) -> np.ndarray:
     """A copy of `blocks` with zero where `mask(rows)` (broadcastable to `blocks[rows]`) is
     set, built slice by slice of rows."""
-    out = np.empty_like(blocks)
+    out = _new_like(blocks, blocks.shape)
     zero = blocks.dtype.type(0)
     for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
         np.copyto(out[part], blocks[part])
