@@ -32,7 +32,12 @@ def count_nonzero(attr: DenseIntOrFPElementsAttr) -> int:
     found = _NONZERO.get(key)
     if found is not None and found[0]() is attr:
         return found[1]
-    count = int(np.count_nonzero(np.frombuffer(attr.data.data, np.uint32) << 1))
+    words = np.frombuffer(attr.data.data, np.uint32)
+    step = 1 << 18  # in slices: no weight-sized temporary
+    count = sum(
+        int(np.count_nonzero(words[start : start + step] << 1))
+        for start in range(0, len(words), step)
+    )
     _NONZERO[key] = (weakref.ref(attr, lambda _, k=key: _NONZERO.pop(k, None)), count)
     return count
 

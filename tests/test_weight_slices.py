@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import transforms.weight_slices as weight_slices
-from transforms.prune import Cut, _cuts, global_cut, smallest
+from transforms.prune import Cut, SynapseWeights, _cuts, global_cut, smallest
 from transforms.weight_slices import restricted, zeroed_where
 
 
@@ -74,31 +74,33 @@ def test_zeroed_where_zeroes_the_mask_only() -> None:
     assert got.tobytes() == expected.tobytes()
 
 
-def slices_of(key: np.ndarray):
-    return lambda: (key[i : i + 2] for i in range(0, len(key), 2))
-
-
-@settings(max_examples=60, deadline=None)
-@given(st.integers(0, 2**32 - 1), st.floats(0.0, 0.99), st.integers(1, 4))
-def test_counted_cut_matches_the_partition(seed, sparsity, n_ops) -> None:
-    """The two-pass count finds the same cut and shares the same ties as a partition of all
-    saliencies, with many ties (zeros marked -1, repeated values, -0.0 beside 0.0)."""
+@settings(max_examples=80, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.floats(0.0, 0.99), st.integers(1, 4), st.booleans())
+def test_counted_cut_matches_the_partition(seed, sparsity, n_ops, with_stds) -> None:
+    """The two counting reads find the cut and share out the ties as a partition of all
+    saliencies does, with many ties (zero weights at -1, repeated magnitudes, inputs of zero
+    variance, -0.0 beside 0.0); selecting slice by slice picks what `smallest` picks."""
     rng = np.random.default_rng(seed)
-    keys = {}
+    ops = {}
     for i in range(n_ops):
-        key = rng.choice([-1.0, 0.0, -0.0, 0.5, 1.5, 2.0], size=(rng.integers(1, 9), 3, 1))
-        key = np.where(rng.random(key.shape) < 0.3, rng.random(key.shape), key)
-        keys[i] = key.astype(np.float32)
+        shape = (int(rng.integers(1, 9)), 3, 1)
+        blocks = rng.choice([0.0, -0.0, 0.5, -1.5, 2.0, 1e-3], size=shape)
+        blocks = np.where(rng.random(shape) < 0.3, rng.normal(size=shape), blocks)
+        stds = None
+        if with_stds:
+            stds = rng.choice([0.0, -0.0, 1.0, 0.5], size=(1, 3, 1)).astype(np.float32)
+        ops[i] = SynapseWeights(None, None, blocks.astype(np.float32), None, stds)  # type: ignore[arg-type]
+    keys = {op: w.saliency() for op, w in ops.items()}
     expected = global_cut(keys, sparsity)  # type: ignore[arg-type]
     got = _cuts(
-        {op: slices_of(k) for op, k in keys.items()},  # type: ignore[misc]
-        {op: k.size for op, k in keys.items()},  # type: ignore[misc]
+        {op: w.slices for op, w in ops.items()},  # type: ignore[misc]
+        {op: w.blocks.size for op, w in ops.items()},  # type: ignore[misc]
         sparsity,
     )
     assert got == expected
-    for op, key in keys.items():
+    for op, w in ops.items():
         if op not in got:
             continue
         cut = Cut(*got[op])
-        sliced = np.concatenate([cut.select(key[i : i + 2]) for i in range(0, len(key), 2)])
-        assert (sliced == smallest(key, *got[op])).all()
+        sliced = np.concatenate([cut.select(m, b != 0) for b, m in w.slices()])
+        assert (sliced == (smallest(keys[op], *got[op]) & (w.blocks != 0))).all()

@@ -194,38 +194,44 @@ class SynapseWeights:
         stds = np.sqrt(np.clip(means * (1 - means), 0, None))
         return cls(op, trait, blocks, means, stds)
 
-    def saliency(self, rows: slice = slice(None)) -> np.ndarray:
-        """`|w|` (times the standard deviation of its input when known: with the mean folded
-        into the bias, what removing `w` costs the current is `w^2 Var(x)`); -1 where the
-        weight is already zero, so existing zeros are the first to count towards a target.
-        Of the blocks' `rows` only, when given."""
-        blocks = self.blocks[rows]
-        key = np.abs(blocks)
+    def magnitudes(self, rows: slice = slice(None)) -> np.ndarray:
+        """`|w|`, times the standard deviation of its input when known (with the mean folded
+        into the bias, what removing `w` costs the current is `w^2 Var(x)`). Of the blocks'
+        `rows` only, when given."""
+        key = np.abs(self.blocks[rows])
         if self.stds is not None:
             key *= self.stds if len(self.stds) == 1 else self.stds[rows]
-        key[blocks == 0] = -1.0
         return key
 
-    def saliency_slices(self) -> Iterator[np.ndarray]:
-        """`saliency()` slice by slice of rows (`transforms.weight_slices.row_slices`)."""
+    def saliency(self) -> np.ndarray:
+        """`magnitudes()`, and -1 where the weight is already zero, so existing zeros are the
+        first to count towards a target."""
+        key = self.magnitudes()
+        key[self.blocks == 0] = -1.0
+        return key
+
+    def slices(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The blocks and their `magnitudes`, slice by slice of rows."""
         for part in row_slices(len(self.blocks), self.blocks[0].size if len(self.blocks) else 0):
-            yield self.saliency(part)
+            yield self.blocks[part], self.magnitudes(part)
 
     def pruned_below(self, cut: Cut) -> Operation | None:
         """The op with the nonzero weights `cut` selects by saliency zeroed, built slice by
         slice of rows (as `pruned`); None when it selects none."""
         if self.means is not None:  # the mean current is one product over the whole mask
-            mask = np.concatenate([cut.select(key) for key in self.saliency_slices()])
-            mask = mask.reshape(self.blocks.shape) & (self.blocks != 0)
+            mask = np.concatenate([cut.select(m, w != 0) for w, m in self.slices()])
             return self.pruned(mask) if mask.any() else None
         blocks = np.empty_like(self.blocks)
         zero = blocks.dtype.type(0)
         selected = False
-        for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
-            mask = cut.select(self.saliency(part))
-            mask &= self.blocks[part] != 0
+        for part, (weights, magnitudes) in zip(
+            row_slices(len(blocks), blocks[0].size if len(blocks) else 0),
+            self.slices(),
+            strict=True,
+        ):
+            mask = cut.select(magnitudes, weights != 0)
             selected = selected or bool(mask.any())
-            np.copyto(blocks[part], self.blocks[part])
+            np.copyto(blocks[part], weights)
             np.copyto(blocks[part], zero, where=mask)
         if not selected:
             return None
@@ -259,68 +265,80 @@ def smallest(key: np.ndarray, cut: float, ties: int) -> np.ndarray:
 
 @dataclass
 class Cut:
-    """Saliencies below `value` (at or below it when `inclusive`), plus the first `ties`
-    equal to it in row-major order; `select` is called on consecutive slices of rows."""
+    """The nonzero weights whose saliency is below `value` (at or below it when `inclusive`),
+    plus the first `ties` equal to it in row-major order (a negative `value`: none, as zero
+    weights rank at -1); `select` is called on consecutive slices of rows."""
 
     value: float
     ties: int = 0
     inclusive: bool = False
 
-    def select(self, key: np.ndarray) -> np.ndarray:
-        """Mask of the selected entries of the next slice `key`."""
+    def select(self, magnitudes: np.ndarray, nonzero: np.ndarray) -> np.ndarray:
+        """Mask of the selected weights of the next slice, given their `magnitudes` and
+        where they are nonzero (the same as `smallest` on their saliency, minus zeros)."""
         if self.inclusive:
-            return key <= self.value
-        mask = smallest(key, self.value, self.ties)
-        if self.ties > 0:
-            self.ties -= int(np.count_nonzero(key == self.value))
+            return (magnitudes <= self.value) & nonzero
+        mask = (magnitudes < self.value) & nonzero
+        if self.ties > 0 and self.value >= 0:
+            equal = np.flatnonzero(((magnitudes == self.value) & nonzero).reshape(-1))
+            mask.reshape(-1)[equal[: self.ties]] = True
+            self.ties -= len(equal)
         return mask
 
 
-def _sortable(values: np.ndarray) -> np.ndarray:
-    """uint32 numbers in the order of the float32 `values` (flat; not NaN; -0.0 as 0.0)."""
-    bits = (values.reshape(-1) + np.float32(0)).view(np.uint32)
-    return np.where(bits >> 31, ~bits, bits | np.uint32(1 << 31))
+Slices = Callable[[], Iterator[tuple[np.ndarray, np.ndarray]]]
+"""Yields the weights of one op with their magnitudes (`SynapseWeights.slices`), a slice of
+rows at a time, each time it is called."""
+
+_HIGH, _LOW = 1 << 15, 1 << 16
+"""Bins of the high and of the low 16 bits of a non-negative float32."""
 
 
-def _from_sortable(number: int) -> float:
-    bits = number ^ (1 << 31) if number >> 31 else ~number & 0xFFFFFFFF
-    return float(np.array(bits, np.uint32).view(np.float32))
-
-
-Slices = Callable[[], Iterator[np.ndarray]]
-"""Yields the float32 saliencies of one op, a slice at a time, each time it is called."""
+def _bits(magnitudes: np.ndarray) -> np.ndarray:
+    """uint32 numbers in the order of the non-negative float32 `magnitudes` (-0.0 as 0.0)."""
+    return magnitudes.reshape(-1).view(np.uint32) & np.uint32(0x7FFFFFFF)
 
 
 def kth_smallest(ops: dict[Operation, Slices], k: int) -> tuple[float, int, dict[Operation, int]]:
-    """The `k`-th smallest (from 1) of all saliencies of `ops`, how many are below it, and per
-    op how many equal it: a count of the high 16 bits of each value (ordered as numbers),
-    then of the low 16 bits of those in the bin the `k`-th falls in. Two reads, no copy."""
-    high = np.zeros(1 << 16, np.int64)
-    for slices in ops.values():
-        for key in slices():
-            high += np.bincount(_sortable(key) >> 16, minlength=1 << 16)
+    """The `k`-th smallest (from 1) saliency of all weights of `ops` (-1 for a zero weight),
+    how many are below it, and per op how many equal it. Magnitudes are non-negative, so their
+    bits are ordered like them: a count of the high 16 bits, then of the low 16 bits of those
+    in the bin the `k`-th falls in. Two reads of the weights, no copy of them."""
+    high = np.zeros(_HIGH, np.int64)
+    zeros: dict[Operation, int] = {}
+    for op, slices in ops.items():
+        zeros[op] = 0
+        for weights, magnitudes in slices():
+            zeros[op] += weights.size - int(np.count_nonzero(weights))
+            high += np.bincount(_bits(magnitudes) >> 16, minlength=_HIGH)
+    all_zeros = sum(zeros.values())
+    if k <= all_zeros:
+        return -1.0, 0, zeros
+    high[0] -= all_zeros  # zero weights: magnitude 0 here, saliency -1
     counted = np.cumsum(high)
-    top = int(np.searchsorted(counted, k))
-    below = int(counted[top] - high[top])
+    top = int(np.searchsorted(counted, k - all_zeros))
+    below = all_zeros + int(counted[top] - high[top])
     lows: dict[Operation, np.ndarray] = {}
     for op, slices in ops.items():
-        low = np.zeros(1 << 16, np.int64)
-        for key in slices():
-            numbers = _sortable(key)
-            low += np.bincount(numbers[(numbers >> 16) == top] & 0xFFFF, minlength=1 << 16)
+        low = np.zeros(_LOW, np.int64)
+        for _, magnitudes in slices():
+            bits = _bits(magnitudes)
+            low += np.bincount(bits[(bits >> 16) == top] & 0xFFFF, minlength=_LOW)
+        if top == 0:
+            low[0] -= zeros[op]
         lows[op] = low
     counted = np.cumsum(np.sum(list(lows.values()), axis=0))
     bottom = int(np.searchsorted(counted, k - below))
     below += int(counted[bottom - 1]) if bottom else 0
-    equal = {op: int(low[bottom]) for op, low in lows.items()}
-    return _from_sortable((top << 16) | bottom), below, equal
+    value = float(np.array((top << 16) | bottom, np.uint32).view(np.float32))
+    return value, below, {op: int(low[bottom]) for op, low in lows.items()}
 
 
 def _cuts(
     ops: dict[Operation, Slices], sizes: dict[Operation, int], sparsity: float
 ) -> dict[Operation, tuple[float, int]]:
     """Per op (cut, ties) selecting the `round(sparsity * n)` least salient of all `n`
-    saliencies of `ops`; ties at the cut shared out in op order."""
+    weights of `ops` (as `global_cut`, without holding their saliencies)."""
     count = round(sparsity * sum(sizes.values()))
     if count == 0:
         return {}
@@ -366,7 +384,7 @@ class LayerSparsity(Selection):
     sparsity: float
 
     def cut(self, op: Operation, weights: SynapseWeights) -> Cut | None:
-        found = _cuts({op: weights.saliency_slices}, {op: weights.blocks.size}, self.sparsity)
+        found = _cuts({op: weights.slices}, {op: weights.blocks.size}, self.sparsity)
         return Cut(*found[op]) if op in found else Cut(-np.inf)
 
     def mask(self, op: Operation, key: np.ndarray) -> np.ndarray | None:
@@ -1065,7 +1083,7 @@ class PrunePass(ModulePass):
             for o in graph.block.ops:
                 weights = SynapseWeights.of(o, self.activity)
                 if weights is not None and weights.blocks.size:
-                    slices[o], sizes[o] = weights.saliency_slices, weights.blocks.size
+                    slices[o], sizes[o] = weights.slices, weights.blocks.size
             if slices:
                 cuts |= _cuts(slices, sizes, self.sparsity)
         return GlobalCut(cuts)
