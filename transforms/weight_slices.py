@@ -73,7 +73,7 @@ def restricted(
         if columns is None:
             out[part] = source
         else:
-            np.take(source, columns, axis=1, out=out[part])
+            np.take(source, columns, axis=1, out=out[part], mode="clip")  # valid: unbuffered
         if rounds is None:
             continue
         if len(rounds) > _MAX_ROUNDS:
