@@ -34,10 +34,18 @@ An op with an empty (zero-size) operand or result is an error: NIR cannot expres
 
 Errors are `NIRImportError` / `NIRExportError` naming the file and the node or op.
 
-Limitations: NIR 1.0 computes a conv's input channels as `weight.shape[1]` (C_in / groups), so
-`nir.read` with its default type check rejects grouped convolutions; `read_nir_file` (and so
-`import_nir`) then reads without NIR's check, says so in a warning, and checks shapes
-itself. A cycle holding several `snn.recurrent` ops exports as one NIR cycle, which imports
+Grouped convolutions: NIR 1.0 computes a conv's input channels as `weight.shape[1]`
+(C_in / groups), so `nir.read` with its default type check rejects a grouped conv node. The
+exporter writes a grouped convolution as the equal dense one (zero weights outside the
+diagonal blocks, `groups` = 1) with the group count in the node's metadata (`groups`), which
+every NIR reader accepts and computes identically, and the importer gives the grouped op back
+(the round trip is exact; the file holds `groups` times the weights of that layer). Other
+files that fail NIR's check (grouped convs written elsewhere, conv2d kernels that are not
+square: NIR takes `weight.shape[2]` as the kernel size of both axes) are read by
+`read_nir_file` (and so `import_nir`) without it, with a warning; the importer checks shapes
+itself.
+
+Limitations: a cycle holding several `snn.recurrent` ops exports as one NIR cycle, which imports
 with a single one-step delay.
 
 Profile data travels in node metadata: each op's optional properties that hold what
@@ -740,6 +748,40 @@ def _same_padding(kernel: Sequence[int], stride: Sequence[int], dilation: Sequen
     return tuple(padding)
 
 
+def _block_diagonal(weight: np.ndarray, groups: int) -> np.ndarray:
+    """The dense (groups = 1) weight `[C_out, C_in, *k]` of a grouped one
+    `[C_out, C_in / groups, *k]`: group `g`'s block on the diagonal, zeros elsewhere."""
+    per_out, per_in = weight.shape[0] // groups, weight.shape[1]
+    dense = np.zeros((weight.shape[0], per_in * groups, *weight.shape[2:]), weight.dtype)
+    for g in range(groups):
+        rows = slice(g * per_out, (g + 1) * per_out)
+        dense[rows, g * per_in : (g + 1) * per_in] = weight[rows]
+    return dense
+
+
+def _diagonal_blocks(weight: np.ndarray, groups: int, where: str) -> np.ndarray:
+    """The inverse of `_block_diagonal`; fails naming the node when `weight` does not have
+    that form (its metadata `groups` does not describe it)."""
+    if weight.shape[0] % groups or weight.shape[1] % groups:
+        raise NIRImportError(
+            f"{where}: metadata '{GROUPS_KEY}' = {groups} does not divide the weight's "
+            f"channels {list(weight.shape[:2])}"
+        )
+    per_out, per_in = weight.shape[0] // groups, weight.shape[1] // groups
+    blocks = np.stack(
+        [
+            weight[g * per_out : (g + 1) * per_out, g * per_in : (g + 1) * per_in]
+            for g in range(groups)
+        ]
+    ).reshape(weight.shape[0], per_in, *weight.shape[2:])
+    if not np.array_equal(_block_diagonal(blocks, groups), weight):
+        raise NIRImportError(
+            f"{where}: metadata '{GROUPS_KEY}' = {groups} but the weight has nonzero entries "
+            "outside its diagonal blocks (drop the metadata key to read it as a dense conv)"
+        )
+    return blocks
+
+
 def _conv(node: nir.Conv1d | nir.Conv2d, x: SSAValue, where: str) -> Operation:
     rank = 1 if isinstance(node, nir.Conv1d) else 2
     weight = _array(node, "weight", where)
@@ -752,6 +794,12 @@ def _conv(node: nir.Conv1d | nir.Conv2d, x: SSAValue, where: str) -> Operation:
             f"{list(in_shape)}"
         )
     (groups,) = _ints(node.groups, 1, where, "groups")
+    metadata = getattr(node, "metadata", None)
+    if isinstance(metadata, dict) and GROUPS_KEY in metadata and groups == 1:
+        (groups,) = _ints(metadata[GROUPS_KEY], 1, where, f"metadata '{GROUPS_KEY}'")
+        if groups < 1:
+            raise NIRImportError(f"{where}: metadata '{GROUPS_KEY}' must be >= 1, got {groups}")
+        weight = _diagonal_blocks(weight, groups, where)
     if groups < 1 or weight.shape[0] % groups or weight.shape[1] * groups != in_shape[0]:
         raise NIRImportError(
             f"{where}: weight {list(weight.shape)} with groups={groups} does not fit an input "
@@ -1221,13 +1269,30 @@ def _copy(op: Operation, name: str) -> np.ndarray:
     return np.array(op.array(name), dtype=np.float32)  # type: ignore[attr-defined]
 
 
+GROUPS_KEY = "groups"
+"""Node metadata key of a grouped convolution exported as a block-diagonal dense one."""
+
+
 def _export_conv(op: ConvOpBase) -> nir.NIRNode:
+    """A NIR conv node. A grouped convolution goes out as the equal dense one (groups = 1,
+    zero weights outside the diagonal blocks) with its group count in the node's metadata:
+    NIR 1.0 types a conv's input as `weight.shape[1]` channels, which for groups > 1 is
+    C_in / groups, so `nir.read` with its default type check would reject the file (its
+    `input_shape` cannot be left out either: NIR's reader requires it). `_conv` gives the
+    grouped op back."""
     stride, padding, dilation = op.window()
     spatial = op.in_shape[1:]
+    groups = int(op.groups.value.data)
+    weight = _copy(op, "weight")
+    metadata: dict[str, Any] = {}
+    if groups > 1:
+        weight = _block_diagonal(weight, groups)
+        metadata[GROUPS_KEY] = np.int64(groups)
     common = {
-        "weight": _copy(op, "weight"),
+        "weight": weight,
         "bias": _copy(op, "bias"),
-        "groups": int(op.groups.value.data),
+        "groups": 1,
+        "metadata": metadata,
     }
     if isinstance(op, Conv1dOp):
         return nir.Conv1d(

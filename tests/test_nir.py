@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import warnings
 from pathlib import Path
 
 import h5py
@@ -41,6 +42,7 @@ from snn_dialect.ops import (
     SumPool2dOp,
     ThresholdOp,
 )
+from snn_dialect.profile import annotate_firing_rates
 
 FIXTURES = sorted(DATA.glob("*.nir"))
 F32 = np.float32
@@ -347,20 +349,53 @@ def test_conv2d_int_padding_and_stride():
     assert op.window() == ((2, 2), (1, 1), (1, 1))
 
 
-def test_grouped_conv_round_trips_through_a_file(tmp_path):
-    weight = rand(4, 1, 3, 3)
-    conv = nir.Conv2d(
-        input_shape=(5, 5),
-        weight=weight,
-        stride=1,
-        padding=1,
-        dilation=1,
-        groups=2,
-        bias=np.zeros(4),
+def grouped_conv_module(rank: int) -> ModuleOp:
+    """A profiled graph: grouped conv (groups 2 or 3) -> LIF, its moment per group."""
+    b = GraphBuilder([6, 5, 5] if rank == 2 else [6, 7], dt=1e-3)
+    if rank == 2:
+        conv = Conv2dOp(b.inputs[0], rand(4, 3, 3, 3), rand(4), (1, 1), (1, 1), (1, 1), 2)
+    else:
+        conv = Conv1dOp(b.inputs[0], rand(9, 2, 3), rand(9), (1,), (0,), (1,), 3)
+    out = b.neuron(
+        LIFOp,
+        b.add(conv),
+        tau=1e-2,
+        r=1.0,
+        v_leak=0.0,
+        v_threshold=0.5,
+        v_reset=0.0,
     )
-    module = import_nir(chain(conv, [2, 5, 5], [4, 5, 5]))
+    module = b.module(out)
+    data = np.random.default_rng(1).random((10, 3, *b.inputs[0].type.get_shape())) < 0.4
+    annotate_firing_rates(module, data.astype(F32))
+    return module
+
+
+@pytest.mark.parametrize("rank", [1, 2])
+def test_grouped_conv_files_pass_nirs_own_type_check(rank: int, tmp_path):
+    """NIR 1.0 types a conv's input as weight.shape[1] channels (C_in / groups): the file
+    holds the equal block-diagonal dense conv, and the group count in its metadata."""
+    module = import_nir(export_nir(grouped_conv_module(rank)), name="net")  # NIR's names
+    assert [op.groups.value.data for op in body(module)[:1]] == [2 if rank == 2 else 3]
     write_nir(module, tmp_path / "net.nir")
-    assert str(import_nir(tmp_path / "net.nir")) == str(module)
+    read = nir.read(tmp_path / "net.nir")  # the default type check, no fallback
+    node = next(n for n in read.nodes.values() if isinstance(n, nir.Conv1d | nir.Conv2d))
+    assert int(np.asarray(node.groups)) == 1 and int(node.metadata["groups"]) > 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "NIR's type check rejects the file"
+        again = import_nir(tmp_path / "net.nir")
+    assert str(again) == str(module)  # weights, groups, moments and rates come back
+
+
+def test_grouped_conv_metadata_that_does_not_fit_is_one_line(tmp_path):
+    module = grouped_conv_module(2)
+    write_nir(module, tmp_path / "net.nir")
+    with h5py.File(tmp_path / "net.nir", "r+") as f:
+        conv = next(g for g in f["node/nodes"].values() if g["type"][()] == b"Conv2d")
+        conv["weight"][0, 5] = 1.0  # a weight across groups: the metadata no longer fits
+    with pytest.raises(NIRImportError, match="nonzero entries outside its diagonal") as e:
+        import_nir(tmp_path / "net.nir")
+    assert "\n" not in str(e.value)
 
 
 def test_nested_graph_is_inlined():
