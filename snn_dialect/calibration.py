@@ -31,6 +31,7 @@ from xdsl.ir import Operation, SSAValue
 from snn_dialect.dense import dense_f32, to_array
 from snn_dialect.interfaces import synapse_of, value_shape
 from snn_dialect.ops import (
+    ACTIVITY_PROP,
     INPUT_RATES_ATTR,
     MOMENT_PROP,
     UNPRUNED_PROP,
@@ -39,7 +40,7 @@ from snn_dialect.ops import (
     moment_shape,
     unpruned_weights,
 )
-from snn_dialect.simulator import Observer, SimulationResult, find_graph, simulate
+from snn_dialect.simulator import Observer, Observers, SimulationResult, find_graph, simulate
 
 CHUNK_BYTES = 64 * 2**20
 """Largest float64 block of fan-in rows multiplied at once."""
@@ -68,8 +69,9 @@ def set_input_moment(op: Operation, moment: np.ndarray | None) -> None:
 
 
 def copy_moment(old: Operation, new: Operation) -> Operation:
-    """`new` with `old`'s `input_moment` when it fits `new` (same input and fan-in), and with
-    its `unpruned_weights` when `new` reads the same input and has no more weights; returns
+    """`new` with `old`'s `input_moment` when it fits `new` (same input and fan-in), its
+    `input_activity` when `new` reads the same input, and its `unpruned_weights` when `new`
+    reads the same input and has no more weights; returns
     `new`. For rewrites that change weights but not what the op reads."""
     if new.operands[:1] != old.operands[:1]:
         return new
@@ -78,6 +80,9 @@ def copy_moment(old: Operation, new: Operation) -> Operation:
         new.properties[MOMENT_PROP] = attr
         if tuple(attr.get_shape()) != moment_shape(new):  # type: ignore[attr-defined,arg-type]
             del new.properties[MOMENT_PROP]
+    activity = old.properties.get(ACTIVITY_PROP)
+    if activity is not None:  # per element of the same input
+        new.properties[ACTIVITY_PROP] = activity
     unpruned = old.properties.get(UNPRUNED_PROP)
     if unpruned is not None and unpruned_weights(new) <= unpruned_weights(old):
         new.properties[UNPRUNED_PROP] = unpruned
@@ -201,12 +206,16 @@ def measure(
     inputs: np.ndarray | Sequence[np.ndarray],
     progress: bool = False,
     moments: bool = True,
+    observer: Observer | None = None,
 ) -> tuple[SimulationResult, dict[Operation, np.ndarray], list[np.ndarray]]:
-    """Simulate `model` on `inputs` once: the result (spike counts), the input moment of each
-    synapse op (empty unless `moments`) and the mean per step of each graph input."""
+    """Simulate `model` on `inputs` once (shown to `observer` too, if given): the result
+    (spike counts), the input moment of each synapse op (empty unless `moments`) and the mean
+    per step of each graph input."""
     graph = find_graph(model)
     recorder = MomentRecorder(graph) if moments else None
-    result = simulate(model, inputs, progress=progress, observer=recorder)
+    watching = [o for o in (recorder, observer) if o is not None]
+    both = Observers(*watching) if len(watching) > 1 else (watching[0] if watching else None)
+    result = simulate(model, inputs, progress=progress, observer=both)
     arrays = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
     means = [
         np.asarray(x).sum(axis=(0, 1), dtype=np.float64) / max(result.steps * result.samples, 1)

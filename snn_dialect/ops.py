@@ -487,7 +487,7 @@ class ConvSynapse(SynapseOp):
         properties = dict(op.properties)
         properties["weight"] = dense_f32(weight)
         properties["bias"] = dense_f32(bias)
-        for name in (*QUANTIZATION_PROPS, MOMENT_PROP, UNPRUNED_PROP):  # unknown for the new op
+        for name in (*QUANTIZATION_PROPS, *INPUT_PROFILE_PROPS, UNPRUNED_PROP):  # unknown now
             properties.pop(name, None)
         return type(op).create(
             operands=[op.input],
@@ -510,6 +510,31 @@ QUANTIZATION_PROPS = ("weight_scale", "weight_bits")
 MOMENT_PROP = "input_moment"
 """Optional property of synapse ops: the profiled second moment of their input (see
 `snn_dialect.calibration`)."""
+
+
+ACTIVITY_PROP = "input_activity"
+"""Optional property of synapse ops, written by profiling: `[2, N]` f32, per element of the
+op's input (`N` of them, row-major, as a dense op reads them) the share of (step, sample)
+pairs in which it was nonzero, on steps whose input held only 0, 1 and -1 (row 0: NeuroBench
+counts those as accumulates) and on the other steps (row 1: multiply-accumulates). The
+workload metrics read it where the input's activity cannot be traced to profiled spikes (a
+pool, an add)."""
+
+INPUT_PROFILE_PROPS = (MOMENT_PROP, ACTIVITY_PROP)
+"""What profiling records about a synapse op's input: valid while the op reads it."""
+
+
+def verify_activity(op: _SnnOp) -> None:
+    """Check the optional `input_activity` of a synapse op: shape and range [0, 1]."""
+    if ACTIVITY_PROP not in op.properties:
+        return
+    size = int(np.prod(op.operands[0].type.get_shape()))  # type: ignore[attr-defined]
+    values = op.prop_array(ACTIVITY_PROP, (2, size))
+    if (values < 0).any() or (values > 1).any() or (values.sum(axis=0) > 1 + 1e-6).any():
+        raise VerifyException(
+            f"{op.name}: '{ACTIVITY_PROP}' must hold shares in [0, 1] (the two rows summing to "
+            "at most 1)"
+        )
 
 
 UNPRUNED_PROP = "unpruned_weights"
@@ -638,6 +663,7 @@ class _DenseOpBase(_UnaryOp):
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
     input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
+    input_activity = opt_prop_def(DenseIntOrFPElementsAttr)
     unpruned_weights = opt_prop_def(IntegerAttr)
     traits = traits_def(DenseSynapse())
 
@@ -648,6 +674,7 @@ class _DenseOpBase(_UnaryOp):
         self.prop_array("weight", (self.out_shape[0], n_in))
         verify_integer_weights(self, self.out_shape[0])
         verify_moment(self)
+        verify_activity(self)
         verify_unpruned(self)
 
 
@@ -719,6 +746,7 @@ class ConvOpBase(_UnaryOp):
     weight_scale = opt_prop_def(DenseIntOrFPElementsAttr)
     weight_bits = opt_prop_def(IntegerAttr)
     input_moment = opt_prop_def(DenseIntOrFPElementsAttr)
+    input_activity = opt_prop_def(DenseIntOrFPElementsAttr)
     unpruned_weights = opt_prop_def(IntegerAttr)
     traits = traits_def(ConvSynapse())
 
@@ -807,6 +835,7 @@ class ConvOpBase(_UnaryOp):
             )
         verify_integer_weights(self, c_out)
         verify_moment(self)
+        verify_activity(self)
         verify_unpruned(self)
 
 

@@ -7,7 +7,8 @@ shaped like the op's result), with `profile_samples` and `profile_steps` (i64) s
 they were measured. Profile-guided passes (dead neurons by rate, activity-aware pruning) read
 them back. The same simulation records calibration statistics (`snn_dialect.calibration`):
 each synapse op's `input_moment` and the graph's `snn.input_rates`, which calibrated pruning
-and quantization read.
+and quantization read, and each synapse op's `input_activity` (the nonzero shares of its
+input), which the workload metrics read where an input is not a profiled spike train.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from xdsl.ir import Operation
 
 from snn_dialect.calibration import measure, set_graph_input_rates, set_input_moment
 from snn_dialect.dense import dense_f32
-from snn_dialect.ops import GraphOp
+from snn_dialect.ops import ACTIVITY_PROP, GraphOp
 from snn_dialect.silence import warn_silent
 from snn_dialect.simulator import SimulationResult, find_graph, simulate
 
@@ -55,10 +56,16 @@ def annotate_firing_rates(
     calibration: bool = True,
 ) -> ModuleOp | GraphOp:
     """Simulate `module` on `inputs` and write `firing_rates`, `profile_samples` and
-    `profile_steps` onto each spiking neuron op, in place; returns `module`. With
-    `calibration`, also each synapse op's `input_moment` and the graph's `snn.input_rates`."""
-    result, moments, means = measure(module, inputs, progress, moments=calibration)
+    `profile_steps` onto each spiking neuron op and `input_activity` onto each synapse op
+    (for the workload metrics), in place; returns `module`. With `calibration`, also each
+    synapse op's `input_moment` and the graph's `snn.input_rates`."""
+    from snn_dialect.metrics.workload import InputRecorder
+
+    seen = InputRecorder(find_graph(module))
+    result, moments, means = measure(module, inputs, progress, moments=calibration, observer=seen)
     _measured(result)
+    for op, shares in seen.input_activity(result.steps * result.samples).items():
+        op.properties[ACTIVITY_PROP] = dense_f32(shares)
     if calibration:
         for op, moment in moments.items():
             set_input_moment(op, moment)

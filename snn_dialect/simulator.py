@@ -396,6 +396,25 @@ class Observer:
         """Called before each slice of samples."""
 
 
+class Observers(Observer):
+    """Several observers watching one simulation, each told everything in turn."""
+
+    def __init__(self, *observers: Observer):
+        self.observers = observers
+
+    def value(self, value: SSAValue, block: np.ndarray) -> None:
+        for o in self.observers:
+            o.value(value, block)
+
+    def membrane(self, op: Operation, before: np.ndarray, after: np.ndarray) -> None:
+        for o in self.observers:
+            o.membrane(op, before, after)
+
+    def reset(self) -> None:
+        for o in self.observers:
+            o.reset()
+
+
 class SnnKernels:
     """Kernels of one simulation: constants cast to `dtype` (cached per op) and op state.
 

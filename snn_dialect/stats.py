@@ -12,9 +12,9 @@ from xdsl.ir import Operation
 from snn_dialect.interfaces import NeuronOp, synapse_of
 from snn_dialect.ops import GraphOp
 
-PROFILE_DATA = frozenset({"firing_rates", "input_moment"})
-"""Dense properties a profile measured (rates, calibration moments): they describe a module
-on some data, they are not part of the network."""
+PROFILE_DATA = frozenset({"firing_rates", "input_moment", "input_activity"})
+"""Dense properties a profile measured (rates, calibration moments, input activity): they
+describe a module on some data, they are not part of the network."""
 NOT_PARAMETERS = PROFILE_DATA | {"weight_scale"}
 """Dense properties that are no parameters: profile data, and the scale of integer weights,
 which the weights already hold."""

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
-from xdsl.dialects.builtin import TensorType
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.pattern_rewriter import PatternRewriter
 
 from snn_dialect.calibration import input_moment, restrict_moment, set_input_moment
+from snn_dialect.dense import dense_f32, to_array
 from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
-from snn_dialect.ops import UNPRUNED_PROP
+from snn_dialect.ops import ACTIVITY_PROP, UNPRUNED_PROP
 from transforms.weight_slices import restricted
 
 
@@ -123,8 +124,8 @@ def narrow(
     consumer loses their column blocks, except that index `j` with `merge_into[j] >= 0` first
     adds its column block into that of index `merge_into[j]` (which must be kept). Exact
     whenever the dropped indices contribute nothing to the consumers, or behave exactly like
-    the index they are merged into. A synapse op's `input_moment` follows its kept inputs;
-    its `unpruned_weights` stays.
+    the index they are merged into. A synapse op's `input_moment` and `input_activity` follow
+    its kept inputs; its `unpruned_weights` stays.
     """
     narrow_all([(space, keep, merge_into)], rewriter)
 
@@ -177,6 +178,13 @@ def narrow_all(narrowings: list[Narrowing], rewriter: PatternRewriter) -> None:
             if columns is not None:
                 moment = restrict_moment(moment, columns, blocks.shape[2])
             set_input_moment(new, moment)
+        activity = op.properties.get(ACTIVITY_PROP)
+        if isinstance(activity, DenseIntOrFPElementsAttr) and columns is not None:
+            shares = to_array(activity).reshape(2, trait.blocks(op).shape[1], -1)
+            kept = np.take(shares, columns, axis=1)  # per input element: the kept columns
+            new.properties[ACTIVITY_PROP] = dense_f32(kept.reshape(2, -1))
+        elif activity is not None:
+            new.properties[ACTIVITY_PROP] = activity
         if UNPRUNED_PROP in op.properties:  # fewer weights, the same history
             new.properties[UNPRUNED_PROP] = op.properties[UNPRUNED_PROP]
         replacements.append((op, new))

@@ -4,8 +4,8 @@ Definitions (NeuroBench 2.3, `neurobench/metrics/static/`), read on the IR inste
 module:
 
 * `parameters` is `parameter_count.py`'s `numel` of every parameter, here every weight, bias
-  and neuron-parameter element (not what a profile measured, `firing_rates` and
-  `input_moment`, nor `weight_scale`, which the integer weights already hold).
+  and neuron-parameter element (not what a profile measured, `firing_rates`,
+  `input_moment` and `input_activity`, nor `weight_scale`, which the integer weights already hold).
   `nonzero_parameters` counts those that are not zero (-0.0 is zero): the figure a pruned
   network shrinks in.
 * `connection_sparsity` is `connection_sparsity.py`'s zero weights / all weights of the

@@ -30,8 +30,10 @@ Sources of activity:
   synapse fed by such an op reads `rate * steps` spikes per element and sample (through
   flatten, delay and recurrent edges unchanged: a delay shifts spikes in time, so the count
   over a run may differ by the spikes shifted past the last step). A synapse fed by a graph
-  input reads the given input arrays. Anything else (a pool, an add, a readout) is unknown
-  and its synaptic operations are `None`. After an approximate pass (prune, quantize) the
+  input reads the given input arrays. A synapse reading anything else (a pool, an add, a
+  readout, an input without given arrays) uses the `input_activity` profiling recorded on
+  it (the nonzero shares of its input, split like NeuroBench's ACs and MACs); without one
+  its synaptic operations are `None`. After an approximate pass (prune, quantize) the
   rates are those profiled before it: the figures are then an estimate.
 """
 
@@ -48,6 +50,7 @@ from xdsl.ir import BlockArgument, Operation, SSAValue
 from snn_dialect.dense import to_array
 from snn_dialect.interfaces import NeuronOp, synapse_of, value_shape
 from snn_dialect.ops import (
+    ACTIVITY_PROP,
     ConvOpBase,
     DelayOp,
     FlattenOp,
@@ -129,6 +132,48 @@ class _Recorder(Observer):
 
     def reset(self) -> None:
         self.started.clear()
+
+
+class InputRecorder(Observer):
+    """Records what each synapse op of a graph reads (`InputCounts` per operand), which
+    profiling stores on the ops as `input_activity`."""
+
+    def __init__(self, graph: GraphOp):
+        self.readers: dict[SSAValue, list[Operation]] = {}
+        for op in graph.block.ops:
+            if synapse_of(op) is not None:
+                self.readers.setdefault(op.operands[0], []).append(op)
+        self.counts: dict[SSAValue, InputCounts] = {}
+
+    def value(self, value: SSAValue, block: np.ndarray) -> None:
+        if value not in self.readers:
+            return
+        counts = self.counts.get(value)
+        if counts is None:
+            counts = self.counts[value] = InputCounts.zeros(block.shape[2:])
+        counts.add(block)
+
+    def input_activity(self, runs: int) -> dict[Operation, np.ndarray]:
+        """Per synapse op that ran: `[2, N]` shares of `runs` (steps x samples) for the `N`
+        elements of its input, row-major."""
+        found: dict[Operation, np.ndarray] = {}
+        for value, counts in self.counts.items():
+            both = np.stack([counts.binary.reshape(-1), counts.real.reshape(-1)])
+            shares = both.astype(np.float64) / max(runs, 1)
+            for op in self.readers[value]:
+                found[op] = shares
+        return found
+
+
+def stored_counts(op: Operation, activity: Activity) -> tuple[np.ndarray, np.ndarray] | None:
+    """Nonzero counts per element of a synapse op's input over `activity`'s steps and samples
+    (binary steps, other steps), from the op's profiled `input_activity`; None without."""
+    attr = op.properties.get(ACTIVITY_PROP)
+    if not isinstance(attr, DenseIntOrFPElementsAttr):
+        return None
+    # shares are f32: round back to the counts they were, as for profiled spikes
+    counts = np.rint(to_array(attr).astype(np.float64) * (activity.steps * activity.samples))
+    return counts[0], counts[1]
 
 
 def measure_activity(
@@ -309,6 +354,8 @@ def layer_workload(op: Operation, activity: Activity | None) -> LayerWorkload:
     if synapse_of(op) is not None:
         dense = dense_ops_per_step(op) * steps if activity is not None else None
         counts = _trace(op.operands[0], activity) if activity is not None else None
+        if counts is None and activity is not None:  # a pool or an add: what profiling saw
+            counts = stored_counts(op, activity)
         if counts is None:
             return LayerWorkload(dense_ops=dense)
         reach = fanout(op)
