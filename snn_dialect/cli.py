@@ -315,7 +315,10 @@ def run_profile(args: argparse.Namespace) -> None:
 
 def run_optimize(args: argparse.Namespace) -> None:
     from snn_dialect.api import run_passes
+    from snn_dialect.metrics.command import check_plot_path
 
+    if getattr(args, "plot", None) is not None:  # refused before the pipeline runs
+        check_plot_path(args.plot)
     module = load_module(args.model, args.dt)
     graph = find_graph(module, args.model)
     validation = load_inputs(args.validation, graph) if args.validation is not None else None

@@ -89,6 +89,16 @@ def test_plot_writes_a_png(spikes: Path, tmp_path: Path) -> None:
     assert png.read_bytes()[:8] == PNG_SIGNATURE
 
 
+@pytest.mark.parametrize(
+    ("suffix", "head"), [(".svg", b"<?xml"), (".pdf", b"%PDF"), (".PNG", PNG_SIGNATURE)]
+)
+def test_plot_format_follows_the_extension(suffix: str, head: bytes, tmp_path: Path) -> None:
+    pytest.importorskip("matplotlib", reason="--plot needs the 'plot' extra")
+    image = tmp_path / f"layers{suffix}"
+    assert main(["metrics", str(BRAILLE), "--plot", str(image)]) == 0
+    assert image.read_bytes().startswith(head)
+
+
 def test_plot_without_matplotlib_is_a_one_line_error(tmp_path: Path) -> None:
     out, png = tmp_path / "o.mlir", tmp_path / "p.png"
     result = snn_opt("optimize", BRAILLE, "-o", out, "--plot", png, block_matplotlib=True)

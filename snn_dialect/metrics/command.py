@@ -28,7 +28,11 @@ def _json_text(data: dict[str, Any]) -> str:
 def report_args(p: argparse.ArgumentParser) -> None:
     """`--json` and `--plot` for `snn-opt optimize`."""
     p.add_argument("--json", default=None, help="write the whole report (per pass, per layer)")
-    p.add_argument("--plot", default=None, help="write a PNG of per-layer figures before/after")
+    p.add_argument(
+        "--plot",
+        default=None,
+        help="write an image of per-layer figures before/after (.png, .pdf or .svg)",
+    )
 
 
 def report_writers(report: Any, args: argparse.Namespace, where: str) -> list[tuple[str, Writer]]:
@@ -40,20 +44,43 @@ def report_writers(report: Any, args: argparse.Namespace, where: str) -> list[tu
         outputs.append((args.json, lambda tmp: tmp.write_text(text, encoding="utf-8")))
     if getattr(args, "plot", None) is not None:
         outputs.append(
-            (args.plot, _plot_writer(report.metrics_before, report.metrics_after, where))
+            (args.plot, _plot_writer(report.metrics_before, report.metrics_after, where, args.plot))
         )
     return outputs
 
 
-def _plot_writer(before: ModuleMetrics, after: ModuleMetrics | None, where: str) -> Writer:
+def check_plot_path(path: str) -> str:
+    """The image format `--plot` writes to `path` (by its extension); `SNNError` naming the
+    file when the extension names no format it writes (a PNG under another name would
+    mislead whoever opens it)."""
+    from snn_dialect.diagnostics import SNNError
+    from snn_dialect.metrics.plot import FORMATS, plot_format
+
+    found = plot_format(path)
+    if found is None:
+        names = ", ".join(FORMATS)
+        raise SNNError(
+            f"--plot writes an image chosen by the file's extension ({names}), and "
+            f"'{Path(path).suffix or 'no extension'}' is none of them",
+            path,
+        )
+    return found
+
+
+def _plot_writer(
+    before: ModuleMetrics, after: ModuleMetrics | None, where: str, path: str
+) -> Writer:
     from snn_dialect.diagnostics import SNNError
     from snn_dialect.metrics.plot import PlotUnavailable, check_available, plot_layers
 
+    image_format = check_plot_path(path)
     try:
         check_available()
     except PlotUnavailable as e:
         raise SNNError(str(e), where) from None
-    return lambda tmp: plot_layers(tmp, before, after, title=Path(where).name)
+    return lambda tmp: plot_layers(
+        tmp, before, after, title=Path(where).name, image_format=image_format
+    )
 
 
 def metrics_args(p: argparse.ArgumentParser) -> None:
@@ -75,7 +102,11 @@ def metrics_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="print the metrics as JSON (or write them to the given file)",
     )
-    p.add_argument("--plot", default=None, help="write a PNG of the per-layer figures")
+    p.add_argument(
+        "--plot",
+        default=None,
+        help="write an image of the per-layer figures (.png, .pdf or .svg, by extension)",
+    )
 
 
 def run_metrics(args: argparse.Namespace) -> None:
@@ -84,6 +115,8 @@ def run_metrics(args: argparse.Namespace) -> None:
     from snn_dialect.diagnostics import SNNError
     from snn_dialect.ops import GraphOp
 
+    if args.plot is not None:  # before any work
+        check_plot_path(args.plot)
     module: ModuleOp = load_module(args.model, args.dt)
     if not any(isinstance(op, GraphOp) for op in module.walk()):
         raise SNNError("no snn.graph in the model", args.model)
@@ -100,7 +133,7 @@ def run_metrics(args: argparse.Namespace) -> None:
     if args.json not in (None, "-"):
         outputs.append((args.json, lambda tmp: tmp.write_text(text, encoding="utf-8")))
     if args.plot is not None:
-        outputs.append((args.plot, _plot_writer(metrics, None, args.model)))
+        outputs.append((args.plot, _plot_writer(metrics, None, args.model, args.plot)))
     write_outputs(outputs)
     if args.json == "-":
         sys.stdout.write(text)

@@ -34,11 +34,25 @@ def check_available() -> None:
     _pyplot()
 
 
+FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+"""The image formats `--plot` writes, by the file's extension."""
+
+
+def plot_format(path: str | Path) -> str | None:
+    """The image format for `path` by its extension (see `FORMATS`), or None."""
+    return FORMATS.get(Path(path).suffix.lower())
+
+
 def plot_layers(
-    path: str | Path, before: ModuleMetrics, after: ModuleMetrics | None = None, title: str = ""
+    path: str | Path,
+    before: ModuleMetrics,
+    after: ModuleMetrics | None = None,
+    title: str = "",
+    image_format: str = "png",
 ) -> None:
-    """Write a PNG: one panel per figure of `PANELS`, a bar per layer, before and after side
-    by side. Layers are matched by name; a layer gone after the passes has no `after` bar."""
+    """Write an image (`image_format`: png, pdf or svg): one panel per figure of `PANELS`, a
+    bar per layer, before and after side by side. Layers are matched by name; a layer gone
+    after the passes has no `after` bar."""
     plt = _pyplot()
     fig, axes = plt.subplots(1, len(PANELS), figsize=(5 * len(PANELS), 4.2), squeeze=False)
     after_by_name = {layer.name: layer for layer in after.layers} if after is not None else {}
@@ -72,5 +86,5 @@ def plot_layers(
     if title:
         fig.suptitle(title)
     fig.tight_layout()
-    fig.savefig(path, format="png", dpi=100)
+    fig.savefig(path, format=image_format, dpi=100)
     plt.close(fig)
