@@ -59,6 +59,7 @@ from snn_dialect.diagnostics import (
     atomic_path,
     check_writable,
     parse_failure,
+    stdout_closed,
     warnings_on_success,
 )
 from snn_dialect.interfaces import NeuronOp, value_shape
@@ -585,6 +586,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings_on_success():
             args.run(args)
+            sys.stdout.flush()  # a closed reader shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        return stdout_closed()
     except SNNError as e:
         return _error(str(e.at(where) if where is not None else e))
     except OSError as e:

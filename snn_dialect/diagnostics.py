@@ -82,6 +82,21 @@ def parse_failure(error: BaseException) -> str:
     return f"cannot read the input: {type(error).__name__}: {error}"
 
 
+SIGPIPE_STATUS = 141
+"""Exit status of a command whose reader closed its output early (`| head`): 128 + SIGPIPE,
+as a Unix tool killed by the signal reports."""
+
+
+def stdout_closed() -> int:
+    """What `snn-opt` does when the program reading its output stopped reading (`| head`):
+    nothing more to say and nobody to say it to. Point stdout at /dev/null, so that the
+    interpreter's last flush fails no more, and return `SIGPIPE_STATUS`."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+    return SIGPIPE_STATUS
+
+
 class NIRImportError(SNNError):
     """A NIR file or graph that cannot become an `snn.graph`."""
 

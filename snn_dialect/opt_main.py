@@ -36,6 +36,7 @@ from snn_dialect.diagnostics import (
     atomic_path,
     check_writable,
     parse_failure,
+    stdout_closed,
     warnings_on_success,
 )
 
@@ -288,6 +289,9 @@ def main(argv: Sequence[str], commands: Sequence[tuple[str, str]] = ()) -> int:
             tool = SNNOptMain(argv, commands)
             where = tool.args.input_file or "<stdin>"
             tool.run()
+            sys.stdout.flush()  # a closed reader shows here, not at the interpreter's exit
+    except BrokenPipeError:
+        return stdout_closed()
     except SystemExit as e:  # --help, --version
         return e.code if isinstance(e.code, int) else 0
     except UsageError as e:

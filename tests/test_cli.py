@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -299,3 +300,20 @@ def test_subprocess_exit_status_and_stderr(tmp_path):
     assert bad.stderr.startswith("snn-opt: error: ") and "cut.nir" in bad.stderr
     assert "Traceback" not in bad.stderr
     assert not (tmp_path / "other.mlir").exists()
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [("metrics", BRAILLE), ("import", BRAILLE, "--dt", "1e-4"), (BRAILLE, "-p", "snn-fuse")],
+    ids=["metrics", "import", "xdsl-opt-mode"],
+)
+def test_a_reader_that_stops_reading_is_no_error(argv: tuple[str | Path, ...]):
+    """`snn-opt ... | head` (here: a reader that closed the pipe before anything came): no
+    message blaming the model file, no traceback; the status a SIGPIPE gives (141)."""
+    read, write = os.pipe()
+    os.close(read)
+    command = [sys.executable, "-m", "snn_dialect.cli", *map(str, argv)]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    done = subprocess.run(command, stdout=write, stderr=subprocess.PIPE, text=True, env=env)
+    os.close(write)
+    assert (done.returncode, done.stderr) == (141, "")
