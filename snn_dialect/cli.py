@@ -192,6 +192,33 @@ def write_outputs(outputs: Sequence[tuple[str, Writer]]) -> None:
                 raise SNNError(f"cannot write: {e.strerror or e}", target) from e
 
 
+OUTPUT_ARGS = ("output", "nir_out", "json", "plot")
+"""Arguments of the commands that name files they write (`-` is stdout)."""
+
+
+def check_outputs(args: argparse.Namespace) -> None:
+    """Refuse, before any work, an output path that cannot be written, and one whose name
+    says the other format: MLIR text into `*.nir` (which every later command would read as
+    NIR and reject as not HDF5), a NIR file into `*.mlir`."""
+    for name in OUTPUT_ARGS:
+        path = getattr(args, name, None)
+        if isinstance(path, str) and path != "-":
+            check_writable(path)
+    text = [args.output] if args.run in (run_import, run_profile, run_optimize) else []
+    nir_files = [args.output] if args.run is run_export else []
+    nir_files += [getattr(args, "nir_out", None)]
+    for path in text:
+        if path is not None and Path(path).suffix.lower() == ".nir":
+            raise SNNError(
+                "this writes MLIR text, which a .nir name would make every later command read "
+                "as NIR; name it .mlir (NIR comes from `snn-opt export` or `--nir-out`)",
+                path,
+            )
+    for path in nir_files:
+        if path is not None and Path(path).suffix.lower() == ".mlir":
+            raise SNNError("this writes a NIR (HDF5) file, not MLIR text; name it .nir", path)
+
+
 def _text_writer(text: str) -> Writer:
     return lambda tmp: tmp.write_text(text, encoding="utf-8")
 
@@ -585,6 +612,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     where: Any = getattr(args, "model", None)
     try:
         with warnings_on_success():
+            check_outputs(args)
             args.run(args)
             sys.stdout.flush()  # a closed reader shows here, not at the interpreter's exit
     except BrokenPipeError:
