@@ -63,7 +63,7 @@ from transforms.calibrated import (
 from transforms.cleanup import tidy
 from transforms.index_space import IndexSpace, index_spaces, narrow, space_of
 from transforms.notes import record_approximation
-from transforms.weight_slices import row_slices
+from transforms.weight_slices import new_like, row_slices
 
 SCOPES = ("layer", "global")
 METHODS = ("magnitude", "activity", "calibrated")
@@ -221,7 +221,7 @@ class SynapseWeights:
         if self.means is not None:  # the mean current is one product over the whole mask
             mask = np.concatenate([cut.select(m, w != 0) for w, m in self.slices()])
             return self.pruned(mask) if mask.any() else None
-        blocks = np.empty_like(self.blocks)
+        blocks = new_like(self.blocks, self.blocks.shape)
         zero = blocks.dtype.type(0)
         selected = False
         for part, (weights, magnitudes) in zip(

@@ -45,7 +45,7 @@ _MAX_ROUNDS = 8
 """Above this many sources for one target, merging uses `np.add.at` on each slice."""
 
 
-def _new_like(blocks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+def new_like(blocks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """An uninitialised array of `shape` and `blocks`' type; float32 ones are written straight
     into the bytes their new attribute keeps (`empty_f32`: no copy when the op is built)."""
     if blocks.dtype == np.dtype("<f4"):
@@ -64,7 +64,7 @@ def restricted(
     order given: the same float32 sums as `np.add.at`. A new contiguous array."""
     n_rows = len(blocks) if rows is None else len(rows)
     n_columns = blocks.shape[1] if columns is None else len(columns)
-    out = _new_like(blocks, (n_rows, n_columns, blocks.shape[2]))
+    out = new_like(blocks, (n_rows, n_columns, blocks.shape[2]))
     rounds = None
     if merge is not None and len(merge[0]):
         rounds = _merge_rounds(np.asarray(merge[0]), np.asarray(merge[1]))
@@ -87,7 +87,7 @@ def restricted(
 def zeroed_where(blocks: np.ndarray, mask: Callable[[slice], np.ndarray]) -> np.ndarray:
     """A copy of `blocks` with zero where `mask(rows)` (broadcastable to `blocks[rows]`) is
     set, built slice by slice of rows."""
-    out = _new_like(blocks, blocks.shape)
+    out = new_like(blocks, blocks.shape)
     zero = blocks.dtype.type(0)
     for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
         np.copyto(out[part], blocks[part])
