@@ -72,3 +72,28 @@ def test_cached_masks_do_not_change_results(counts: dict[str, int]) -> None:
     assert counts["masks"] < 2 * after_cold["masks"]  # the first application was cached
     assert str(warm) == str(cold)
     assert "64x" not in str(cold)  # the dead hidden neurons went
+
+
+def test_a_changed_weight_is_read_again(counts: dict[str, int]) -> None:
+    """What is remembered belongs to the weight attribute: an op rebuilt with other weights
+    (a row zeroed, a negative bias) is bounded and masked afresh, and its neuron goes."""
+    from snn_dialect.interfaces import synapse_of
+    from snn_dialect.simulator import find_graph
+
+    module = network(2)
+    run_passes(module, "snn-dead-neuron{use_profile=false}")  # warm caches, six dead go
+    graph = find_graph(module)
+    first = next(op for op in graph.block.ops if synapse_of(op) is not None)
+    trait = synapse_of(first)
+    assert trait is not None
+    blocks, bias = trait.blocks(first).copy(), trait.bias(first).copy()  # type: ignore[union-attr]
+    blocks[0], bias[0] = 0.0, -0.5  # neuron 0 of the first layer now never fires
+    width = len(blocks)
+    first.properties["weight"] = trait.rebuilt(first, blocks, bias).properties["weight"]
+    first.properties["bias"] = trait.rebuilt(first, blocks, bias).properties["bias"]
+    before = dict(counts)
+    report = run_passes(module, "snn-dead-neuron{use_profile=false}")
+    assert counts["bounds"] > before["bounds"] and counts["masks"] > before["masks"]
+    assert report.pass_results[0].neurons_removed == 1
+    first = next(op for op in find_graph(module).block.ops if synapse_of(op) is not None)
+    assert len(synapse_of(first).blocks(first)) == width - 1  # type: ignore[union-attr]

@@ -103,3 +103,33 @@ def test_remembered_bounds_do_not_keep_weights_alive():
     del op, block, first
     gc.collect()
     assert weight() is None
+
+
+def test_a_changed_weight_is_hashed_again():
+    """Row hashes belong to the weight attribute: after a round that found nothing, an op
+    given new weights with two equal rows is hashed afresh and the two neurons merge."""
+    from snn_dialect.api import run_passes
+    from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
+    from snn_dialect.interfaces import synapse_of
+    from snn_dialect.simulator import find_graph
+
+    rng = np.random.default_rng(4)
+    params = {"tau": 5e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0}
+    layers = [
+        LayerNode(
+            f"l{i}",
+            n_in,
+            n_out,
+            rng.normal(size=(n_out, n_in)).astype(np.float32),
+            "LIF",
+            params=dict(params),
+        )
+        for i, (n_in, n_out) in enumerate([(8, 16), (16, 4)])
+    ]
+    module = graph_to_module(SNNGraph(layers=layers, dt=1e-3))
+    assert run_passes(module, "snn-redundancy").pass_results[0].neurons_removed == 0
+    first = next(op for op in find_graph(module).block.ops if synapse_of(op) is not None)
+    weight = first.array("weight").copy()  # type: ignore[attr-defined]
+    weight[5] = weight[2]
+    first.properties["weight"] = dense_f32(weight)
+    assert run_passes(module, "snn-redundancy").pass_results[0].neurons_removed == 1
