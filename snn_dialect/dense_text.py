@@ -41,12 +41,17 @@ replacement with xDSL's own function.
 from __future__ import annotations
 
 import binascii
+import contextlib
 import dataclasses
 import hashlib
 import inspect
+import io as io_module
+import mmap
+import os
 import re
+import stat
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -71,6 +76,9 @@ from xdsl.utils.base_printer import BasePrinter
 from xdsl.utils.lexer import Position, Span
 from xdsl.utils.mlir_lexer import MLIRLexer, MLIRToken, MLIRTokenKind, StringLiteral
 from xdsl.xdsl_opt_main import xDSLOptMain
+
+Buffer = bytes | mmap.mmap
+"""A file's contents: read, or mapped."""
 
 HEX_ABOVE = 100
 """xDSL prints dense attributes with more elements than this as a hex string."""
@@ -131,7 +139,7 @@ class _CutSource:
     """A file's bytes and the text given to the lexer, without the digits of its large hex
     literals."""
 
-    data: bytes
+    data: Buffer
     text: str
     literals: dict[int, tuple[int, int]]
     """position of a cut literal's opening quote in `text` -> its hex digits in `data`"""
@@ -145,10 +153,14 @@ _CUT_SOURCES: dict[int, _CutSource] = {}
 _DENSE_OPEN = re.compile(rb"dense<\s*\Z")
 
 
-def _cut_hex_literals(data: bytes) -> _CutSource | None:
+def _cut_hex_literals(data: Buffer) -> _CutSource | None:
     """`data` with the digits of every `dense<"0x...">` literal of more than `CUT_ABOVE`
     digits cut out (`"0x"` stays), or None when there is no such literal."""
-    view = memoryview(data)
+    with memoryview(data) as view:
+        return _cut(data, view)
+
+
+def _cut(data: Buffer, view: memoryview) -> _CutSource | None:
     pieces: list[str] = []
     literals: dict[int, tuple[int, int]] = {}
     done = length = 0
@@ -170,29 +182,60 @@ def _cut_hex_literals(data: bytes) -> _CutSource | None:
 
 
 def parse_module_bytes(
-    ctx: Context, data: bytes, name: str = "<unknown>", allow_implicit_module: bool = True
+    ctx: Context, data: Buffer, name: str = "<unknown>", allow_implicit_module: bool = True
 ) -> ModuleOp:
-    """`Parser(ctx, data, name).parse_module(allow_implicit_module)`, reading the digits of
-    large hex literals from `data` instead of a decoded copy of the whole file."""
+    """`Parser(ctx, bytes(data), name).parse_module(allow_implicit_module)`, reading the
+    digits of large hex literals from `data` (bytes, or a memory map of the file) instead of
+    a decoded copy of the whole file."""
     source = None
     try:
         source = _cut_hex_literals(data)
     except UnicodeDecodeError:
         pass  # xDSL's own decoding reports it
-    if source is None:
-        return Parser(ctx, data, name).parse_module(allow_implicit_module)
-    _CUT_SOURCES[id(source.text)] = source
-    module = None
-    try:
-        module = Parser(ctx, source.text, name).parse_module(allow_implicit_module)
-    except Exception:
+    if source is not None:
+        _CUT_SOURCES[id(source.text)] = source
         module = None
+        try:
+            module = Parser(ctx, source.text, name).parse_module(allow_implicit_module)
+        except Exception:
+            module = None
+        finally:
+            del _CUT_SOURCES[id(source.text)]
+        if module is not None and not source.unread:
+            return module
+        del module, source  # else xDSL's result, or its error, from the whole text
+    text = data if isinstance(data, bytes) else bytes(data)
+    return Parser(ctx, text, name).parse_module(allow_implicit_module)
+
+
+MAP_ABOVE = 1 << 20
+"""Bytes of an input file above which the `mlir` frontend maps it instead of reading it."""
+
+
+@contextlib.contextmanager
+def _contents(io: IO[bytes]) -> Iterator[Buffer]:
+    """What `io.read()` returns: for a regular file of more than `MAP_ABOVE` bytes read from
+    its start, a read-only memory map of it (no copy into fresh memory), unmapped at the end
+    (`io` is left at its end either way)."""
+    mapped = None
+    try:
+        fd = io.fileno()
+        info = os.fstat(fd)
+        if stat.S_ISREG(info.st_mode) and info.st_size > MAP_ABOVE and io.tell() == 0:
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+            io.seek(0, os.SEEK_END)
+    except (OSError, ValueError, io_module.UnsupportedOperation):
+        mapped = None
+    if mapped is None:
+        yield io.read()
+        return
+    try:
+        yield mapped
     finally:
-        del _CUT_SOURCES[id(source.text)]
-    if module is None or source.unread:  # xDSL's result, or its error, from the whole text
-        del module, source
-        return Parser(ctx, data, name).parse_module(allow_implicit_module)
-    return module
+        try:
+            mapped.close()
+        except BufferError:  # a view of it is still referenced: unmapped when it goes
+            pass
 
 
 class _NotCut(Exception):
@@ -251,7 +294,8 @@ def _unhexlify(span: Span) -> bytes | None:
     if cut is not None:
         start, stop = cut.literals[span.start]
         try:
-            values = binascii.unhexlify(memoryview(cut.data)[start:stop])
+            with memoryview(cut.data) as view, view[start:stop] as digits:
+                values = binascii.unhexlify(digits)
         except binascii.Error:
             raise _NotCut() from None
         cut.unread.discard(span.start)
@@ -384,9 +428,10 @@ def register_all_frontends(self: CommandLineTool) -> None:
     _upstream_register_frontends(self)
 
     def parse_mlir(io: IO[bytes]) -> ModuleOp:
-        return parse_module_bytes(
-            self.ctx, io.read(), self.get_input_name(), not self.args.no_implicit_module
-        )
+        with _contents(io) as data:
+            return parse_module_bytes(
+                self.ctx, data, self.get_input_name(), not self.args.no_implicit_module
+            )
 
     self.available_frontends["mlir"] = parse_mlir
 

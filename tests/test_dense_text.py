@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import mmap
 import re
 
 import numpy as np
@@ -208,7 +209,7 @@ def upstream_xdsl():
         dense_text.install()
 
 
-def parsed_module(data: bytes, ours: bool, ctx: Context) -> str:
+def parsed_module(data: bytes | mmap.mmap, ours: bool, ctx: Context) -> str:
     """The module `data` parses to, printed by xDSL's own printer, or the error."""
     try:
         if ours:
@@ -276,20 +277,41 @@ WHOLE_FILE_CASES = {
 }
 
 
+@pytest.mark.parametrize("mapped", [False, True])
 @pytest.mark.parametrize("case", WHOLE_FILE_CASES)
-def test_files_parse_like_xdsl(case, monkeypatch):
+def test_files_parse_like_xdsl(case, mapped, monkeypatch, tmp_path):
     from snn_dialect.api import make_context
 
     monkeypatch.setattr(dense_text, "CUT_ABOVE", 100)  # the network's literals are cut
+    monkeypatch.setattr(dense_text, "MAP_ABOVE", 0)
     data = WHOLE_FILE_CASES[case]
     ctx = make_context()
     ctx.allow_unregistered = True
-    ours = parsed_module(data, True, ctx)
+    if mapped:  # the file's bytes as the mlir frontend maps them
+        (tmp_path / "in.mlir").write_bytes(data)
+        with open(tmp_path / "in.mlir", "rb") as f, dense_text._contents(f) as contents:
+            assert isinstance(contents, mmap.mmap) == bool(data)
+            ours = parsed_module(contents, True, ctx)
+            assert f.read() == b""  # the file is consumed, as by read()
+    else:
+        ours = parsed_module(data, True, ctx)
     assert ours == parsed_module(data, False, ctx)
     assert not dense_text._CUT_SOURCES
     if case == "network":
         assert dense_text._cut_hex_literals(data) is not None
         assert 'dense<"0x' in ours and "error" not in ours
+
+
+def test_streams_and_small_files_are_read(tmp_path):
+    with dense_text._contents(io.BytesIO(NET)) as contents:
+        assert contents == NET
+    (tmp_path / "in.mlir").write_bytes(NET)
+    with open(tmp_path / "in.mlir", "rb") as f, dense_text._contents(f) as contents:
+        assert contents == NET  # below MAP_ABOVE
+    with open(tmp_path / "in.mlir", "rb") as f:
+        f.read(5)
+        with dense_text._contents(f) as contents:  # what is left, as read() gives it
+            assert contents == NET[5:]
 
 
 def test_cut_text_keeps_everything_but_the_digits(monkeypatch):
@@ -316,8 +338,10 @@ def run_xdsl_opt(args: list[str], ours: bool) -> None:
     "extra",
     [[], ["-p", "snn-optimize"], ["--print-op-generic"], ["--split-input-file"], ["-t", "mlir"]],
 )
-def test_xdsl_opt_writes_what_xdsl_writes(extra, tmp_path, monkeypatch):
+@pytest.mark.parametrize("map_above", [0, 1 << 20])  # the input mapped, or read
+def test_xdsl_opt_writes_what_xdsl_writes(extra, map_above, tmp_path, monkeypatch):
     monkeypatch.setattr(dense_text, "CUT_ABOVE", 100)
+    monkeypatch.setattr(dense_text, "MAP_ABOVE", map_above)
     source = tmp_path / "in.mlir"
     source.write_bytes(NET + b"// -----\n" + small_network(1))
     outputs = []
