@@ -170,12 +170,11 @@ class SNNOptMain(xDSLOptMain):
             ) from e
         if extension == "mlir" and len(chunks) == 1 and not self.args.split_input_file:
             chunk = chunks[0][0]
-            text = chunk.read()
-            if not text.strip():
+            if not chunk.seekable():  # read it here, to look at it before parsing it
+                chunks = [(BytesIO(chunk.read()), 0)]
+                chunk.close()
+            if not _holds_text(chunks[0][0]):
                 raise SNNError("the input is empty (expected MLIR text)", self.get_input_name())
-            chunks = [(BytesIO(text), 0)]
-            chunk.close()
-            del text  # the chunk holds it until it is parsed
         if self.args.output_file is None:
             out = StringIO()
             self._process(chunks, extension, out, diagnostics=out)
@@ -221,6 +220,18 @@ class SNNOptMain(xDSLOptMain):
         finally:
             for chunk, _ in chunks:
                 chunk.close()
+
+
+def _holds_text(stream: IO[bytes]) -> bool:
+    """Whether `stream` holds anything but whitespace from where it is (left there)."""
+    start = stream.tell()
+    try:
+        while block := stream.read(1 << 16):
+            if block.strip():
+                return True
+        return False
+    finally:
+        stream.seek(start)
 
 
 def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> str:
