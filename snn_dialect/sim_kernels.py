@@ -82,32 +82,28 @@ def _conv_ordered(
     _, kh, kw, o_group = wp.shape
     c_out, out_h, out_w = out.shape[1], out.shape[2], out.shape[3]
     positions, per_channel = out_h * out_w, kh * kw
-    weights = wp.reshape(-1)
-    inputs = x.reshape(n, c_in, height * width)
-    outputs = out.reshape(n, c_out, positions)
+    weights, inputs, outputs = wp.reshape(-1), x.reshape(-1), out.reshape(-1)
     acc = np.empty(positions * c_out, out.dtype)  # channels last
     for s in range(n):
         acc[:] = 0.0
         for c in range(c_in):
             base = (c // c_group) * o_group
-            row = inputs[s, c]
+            offset = (s * c_in + c) * height * width
             for p in range(height * width):
-                value = row[p]
+                value = inputs[offset + p]
                 if skip and value == 0.0:
                     continue
                 for e in range(starts[p], starts[p + 1]):
                     w = (c * per_channel + taps[e, 0]) * o_group
                     at = taps[e, 1] * c_out + base
-                    if value == 1.0:
-                        for o in range(o_group):
-                            acc[at + o] = acc[at + o] + weights[w + o]
-                    else:
-                        for o in range(o_group):
-                            acc[at + o] = acc[at + o] + value * weights[w + o]
+                    # views indexed from 0: the loop vectorizes (`value * w` is `w` for 1)
+                    target, tap = acc[at : at + o_group], weights[w : w + o_group]
+                    for o in range(o_group):
+                        target[o] = target[o] + value * tap[o]
         for o in range(c_out):  # channels first, plus the bias
-            target, b = outputs[s, o], bias[o]
+            target, b = (s * c_out + o) * positions, bias[o]
             for q in range(positions):
-                target[q] = acc[q * c_out + o] + b
+                outputs[target + q] = acc[q * c_out + o] + b
 
 
 def _lif_steps(

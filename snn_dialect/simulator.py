@@ -120,7 +120,7 @@ from snn_dialect.ops import (
     topological_order,
 )
 
-MEMORY_BUDGET = 256 * 2**20
+MEMORY_BUDGET = 64 * 2**20
 """Bytes of live values per block (and of im2col columns per convolution call)."""
 
 MAX_BLOCK_STEPS = 128
