@@ -58,7 +58,10 @@ from typing import IO, Any
 import numpy as np
 from xdsl.context import Context
 from xdsl.dialects.builtin import (
+    DYNAMIC_INDEX,
+    AnyFloat,
     BytesAttr,
+    ComplexType,
     DenseIntOrFPElementsAttr,
     Float16Type,
     Float32Type,
@@ -66,7 +69,9 @@ from xdsl.dialects.builtin import (
     IndexType,
     IntegerType,
     ModuleOp,
+    RankedStructure,
 )
+from xdsl.irdl import base
 from xdsl.parser import Parser
 from xdsl.parser.attribute_parser import AttrParser
 from xdsl.printer import Printer
@@ -92,6 +97,7 @@ CUT_ABOVE = 1 << 12
 _UPSTREAM_SOURCE_SHA256 = {
     "MLIRLexer._lex_string_literal": "a32cb3f03385cf6c",
     "AttrParser.parse_dense_int_or_fp_elements_attr": "20bf934205998b33",
+    "AttrParser._parse_dense_literal_type": "b1542ff9dec5f63e",
     "DenseIntOrFPElementsAttr.print_without_type": "cb67ddaccc722728",
     "CommandLineTool.register_all_frontends": "d3012e741afa5d1d",
     "xDSLOptMain.prepare_output": "ff6e260168292489",
@@ -314,6 +320,28 @@ def _unhexlify(span: Span) -> bytes | None:
         return None
 
 
+_upstream_parse_dense_literal_type = _checked(AttrParser, "_parse_dense_literal_type")
+_DENSE_LITERAL_TYPE: list[Any] = []
+"""The constraint xDSL rebuilds from a type expression on every dense literal, built once."""
+
+
+def _parse_dense_literal_type(self: AttrParser) -> Any:
+    """The type of a dense literal, checked as xDSL checks it, with the constraint on its
+    element type built once instead of for every literal."""
+    if not _DENSE_LITERAL_TYPE:
+        _DENSE_LITERAL_TYPE.append(
+            base(RankedStructure[IntegerType | IndexType | AnyFloat | ComplexType])
+        )
+    type = self.expect(self.parse_optional_type, "Dense attribute must be typed!")
+    if not _DENSE_LITERAL_TYPE[0].verifies(type):
+        self.raise_error(
+            "Expected memref, vector or tensor type of integer, index, float, or complex type"
+        )
+    if any(dim == DYNAMIC_INDEX for dim in list(type.get_shape())):
+        self.raise_error("Dense literal attribute should have a static shape.")
+    return type
+
+
 def parse_dense_int_or_fp_elements_attr(
     self: AttrParser, type: Any | None
 ) -> DenseIntOrFPElementsAttr:
@@ -495,6 +523,12 @@ REPLACEMENTS: tuple[tuple[type, str, Callable[..., Any], Callable[..., Any]], ..
         "parse_dense_int_or_fp_elements_attr",
         _upstream_parse_dense,
         parse_dense_int_or_fp_elements_attr,
+    ),
+    (
+        AttrParser,
+        "_parse_dense_literal_type",
+        _upstream_parse_dense_literal_type,
+        _parse_dense_literal_type,
     ),
     (DenseIntOrFPElementsAttr, "print_without_type", _upstream_print, print_without_type),
     (
