@@ -5,7 +5,8 @@
 For each pass (`bench/run.py`'s passes and `snn-optimize`) and each network (`bench/run.py`'s
 sizes; `xlarge` needs about 3 GB), applies the pass alone to a fresh copy of the network, in
 this process, and takes its CPU time (user + system), wall time and minor page faults; the
-same on a tiny network of the same shape (784-16-16-10) gives the pass's fixed cost. Every
+same on a tiny network of the same shape (784-16-16-10) gives the pass's fixed cost. The
+sizes take turns within each repeat, so that they see the same load. Every
 copy holds new attribute objects, so nothing remembered per attribute (row hashes, value
 bounds) carries over from one run to the next. Prints the medians as Markdown, then the
 exponent `k = log(t_last / t_first) / log(w_last / w_first)` of the cost net of the fixed
@@ -77,9 +78,12 @@ def main() -> None:
     print("|---|---|---|---|---|")
     medians: dict[tuple[str, str], tuple[float, float]] = {}
     for spec in specs:
+        runs: dict[str, list[tuple[float, float, float]]] = {name: [] for name in names}
+        for _ in range(args.repeats):  # the sizes in turn, so that they see the same load
+            for name in names:
+                runs[name].append(measure(modules[name], spec))
         for name in names:
-            runs = np.array([measure(modules[name], spec) for _ in range(args.repeats)])
-            cpu, wall, faults = np.median(runs, axis=0)
+            cpu, wall, faults = np.median(np.array(runs[name]), axis=0)
             medians[spec, name] = (cpu, wall)
             print(f"| {spec} | {name} | {cpu:.3f} | {wall:.3f} | {faults:,.0f} |", flush=True)
     first, last = names[1], names[-1]

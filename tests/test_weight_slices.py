@@ -104,3 +104,41 @@ def test_counted_cut_matches_the_partition(seed, sparsity, n_ops, with_stds) -> 
         cut = Cut(*got[op])
         sliced = np.concatenate([cut.select(m, b != 0) for b, m in w.slices()])
         assert (sliced == (smallest(keys[op], *got[op]) & (w.blocks != 0))).all()
+
+
+@pytest.mark.parametrize("spec", ["snn-dead-neuron{use_profile=false}", "snn-redundancy"])
+def test_masks_counted_while_rebuilding_are_those_of_the_new_weights(spec: str) -> None:
+    """Ops rebuilt by narrowing come with their nonzero row and column masks remembered;
+    they are the masks of the weights the ops hold."""
+    from snn_dialect.api import run_passes
+    from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
+    from snn_dialect.interfaces import synapse_of
+    from snn_dialect.simulator import find_graph
+
+    rng = np.random.default_rng(6)
+    layers = []
+    for i, (n_in, n_out) in enumerate([(12, 40), (40, 30), (30, 5)]):
+        weight = rng.normal(size=(n_out, n_in)).astype(np.float32)
+        weight[rng.random(weight.shape) < 0.2] = 0.0
+        bias = rng.normal(0.9, 0.1, n_out).astype(np.float32)
+        if i < 2:
+            weight[:4], bias[:4] = 0.0, -0.5  # dead
+            weight[4:7] = weight[7]  # duplicates
+            bias[4:7] = bias[7]
+            weight[:, :3] = 0.0  # inputs that reach nothing here
+        params = {"tau": 5e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0}
+        layers.append(LayerNode(f"l{i}", n_in, n_out, weight, "LIF", bias=bias, params=params))
+    module = graph_to_module(SNNGraph(layers=layers, dt=1e-3))
+    run_passes(module, spec)
+    remembered = 0
+    for op in find_graph(module).block.ops:
+        trait = synapse_of(op)
+        if trait is None:
+            continue
+        blocks = trait.blocks(op)
+        for axis in ((1, 2), (0, 2)):
+            attr = op.properties["weight"]
+            remembered += weight_slices._nonzero_masks.holds(attr)
+            got = weight_slices.nonzero_mask(op, blocks, axis)
+            assert got.tolist() == blocks.any(axis=axis).tolist()
+    assert remembered > 0

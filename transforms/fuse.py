@@ -30,7 +30,7 @@ from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
 from transforms.cleanup import tidy
 from transforms.value_bounds import value_bounds
-from transforms.weight_slices import nonzero_mask, zeroed_where
+from transforms.weight_slices import NonzeroTally, nonzero_mask, zeroed_where
 
 # --------------------------------------------------------------------------------------------
 # Helpers
@@ -318,8 +318,11 @@ class ZeroSilentInputs(RewritePattern):
             blocks = trait.blocks(user)
             if mask is None or not (mask & nonzero_mask(user, blocks, (0,))).any():
                 continue
-            zeroed = zeroed_where(blocks, lambda _, mask=mask: mask[None])
-            rewriter.replace(user, rebuilt_reading(user, value, zeroed, trait.bias(user)))
+            tally = NonzeroTally(*blocks.shape[:2])
+            zeroed = zeroed_where(blocks, lambda _, mask=mask: mask[None], tally)
+            new = rebuilt_reading(user, value, zeroed, trait.bias(user))
+            tally.remember(new, zeroed.shape)
+            rewriter.replace(user, new)
 
 
 # --------------------------------------------------------------------------------------------

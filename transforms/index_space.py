@@ -25,7 +25,7 @@ from snn_dialect.calibration import input_moment, restrict_moment, set_input_mom
 from snn_dialect.dense import dense_f32, to_array
 from snn_dialect.interfaces import ElementwiseOp, axis0_size, synapse_of
 from snn_dialect.ops import ACTIVITY_PROP, UNPRUNED_PROP
-from transforms.weight_slices import restricted
+from transforms.weight_slices import NonzeroTally, restricted
 
 
 @dataclass
@@ -168,11 +168,17 @@ def narrow_all(narrowings: list[Narrowing], rewriter: PatternRewriter) -> None:
         assert trait is not None
         rows = rows_of.get(op)
         columns, merge = columns_of.get(op, (None, None))
-        blocks = restricted(trait.blocks(op), rows, columns, merge)
+        source = trait.blocks(op)
+        tally = NonzeroTally(
+            len(source) if rows is None else len(rows),
+            source.shape[1] if columns is None else len(columns),
+        )
+        blocks = restricted(source, rows, columns, merge, tally)
         bias = trait.bias(op)
         if rows is not None and bias is not None:
             bias = bias[rows]
         new = trait.rebuilt(op, blocks, bias)
+        tally.remember(new, blocks.shape)
         moment = input_moment(op)
         if moment is not None:  # the kept inputs are the same values as before
             if columns is not None:

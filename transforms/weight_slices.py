@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import numpy as np
+from xdsl.dialects.builtin import DenseIntOrFPElementsAttr
 from xdsl.ir import Operation
 
 from snn_dialect.attr_cache import AttrMemo, attribute_of
 from snn_dialect.dense import empty_f32
+from snn_dialect.interfaces import synapse_of
 
 SLICE_ELEMENTS = 2**18
 """Elements of a slice of rows (1 MiB of float32)."""
@@ -53,15 +55,47 @@ def new_like(blocks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     return np.empty(shape, blocks.dtype)
 
 
+class NonzeroTally:
+    """Which rows and which columns of new blocks hold a nonzero weight, found slice by slice
+    while the blocks are written (in cache), then remembered for the op built from them (as
+    `nonzero_mask` would find them), so that no later pass reads the new weights for that."""
+
+    def __init__(self, rows: int, columns: int) -> None:
+        self.rows = np.zeros(rows, bool)
+        self.columns = np.zeros(columns, bool)
+
+    def add(self, part: slice, written: np.ndarray) -> None:
+        """Count the rows `part` of the new blocks, `written`."""
+        self.rows[part] = written.any(axis=(1, 2))
+        self.columns |= written.any(axis=(0, 2))
+
+    def remember(self, op: Operation, shape: tuple[int, ...]) -> None:
+        """Keep the masks for `op`, built from the counted blocks (of `shape`) as its
+        `weight`, under the key `nonzero_mask` uses for blocks read from that op."""
+        weight = op.properties.get("weight")
+        if (
+            synapse_of(op) is None
+            or not isinstance(weight, DenseIntOrFPElementsAttr)
+            or len(weight.data.data) != 4 * int(np.prod(shape))
+            or tuple(shape[:2]) != (len(self.rows), len(self.columns))
+        ):
+            return
+        for axis, mask in (((1, 2), self.rows), ((0, 2), self.columns)):
+            mask.flags.writeable = False
+            _nonzero_masks.get(weight, (type(op).__name__, tuple(shape), axis), lambda m=mask: m)
+
+
 def restricted(
     blocks: np.ndarray,
     rows: np.ndarray | None,
     columns: np.ndarray | None,
     merge: tuple[np.ndarray, np.ndarray] | None = None,
+    tally: NonzeroTally | None = None,
 ) -> np.ndarray:
     """`blocks[rows][:, columns]` (None keeps all), after adding each column block
     `merge[0][i]` into the kept column block `merge[1][i]` (a position in `columns`), in the
-    order given: the same float32 sums as `np.add.at`. A new contiguous array."""
+    order given: the same float32 sums as `np.add.at`. A new contiguous array, counted into
+    `tally` when given."""
     n_rows = len(blocks) if rows is None else len(rows)
     n_columns = blocks.shape[1] if columns is None else len(columns)
     out = new_like(blocks, (n_rows, n_columns, blocks.shape[2]))
@@ -74,24 +108,30 @@ def restricted(
             out[part] = source
         else:
             np.take(source, columns, axis=1, out=out[part], mode="clip")  # valid: unbuffered
-        if rounds is None:
-            continue
-        if len(rounds) > _MAX_ROUNDS:
+        if rounds is not None and len(rounds) > _MAX_ROUNDS:
             np.add.at(out[part], (slice(None), merge[1]), source[:, merge[0]])  # type: ignore[index]
-            continue
-        for sources, targets in rounds:
-            out[part, targets] += source[:, sources]
+        elif rounds is not None:
+            for sources, targets in rounds:
+                out[part, targets] += source[:, sources]
+        if tally is not None:
+            tally.add(part, out[part])
     return out
 
 
-def zeroed_where(blocks: np.ndarray, mask: Callable[[slice], np.ndarray]) -> np.ndarray:
+def zeroed_where(
+    blocks: np.ndarray,
+    mask: Callable[[slice], np.ndarray],
+    tally: NonzeroTally | None = None,
+) -> np.ndarray:
     """A copy of `blocks` with zero where `mask(rows)` (broadcastable to `blocks[rows]`) is
-    set, built slice by slice of rows."""
+    set, built slice by slice of rows (and counted into `tally` when given)."""
     out = new_like(blocks, blocks.shape)
     zero = blocks.dtype.type(0)
     for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
         np.copyto(out[part], blocks[part])
         np.copyto(out[part], zero, where=mask(part))
+        if tally is not None:
+            tally.add(part, out[part])
     return out
 
 
