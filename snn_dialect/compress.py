@@ -22,10 +22,14 @@ of a network, and keeps the most compressed one that stays within the budget.
    each on a new profile of the candidate pruned so far. The metric is the
    task accuracy with labels (argmax of output spike counts, or of the mean output value for
    non-spiking outputs; see `snn_dialect.drift`), else the share of validation samples whose
-   most active output is unchanged (a collapse to silence scores near 0). With `bits`, each
-   width is checked with `snn-quantize{bits=b}` applied to the float result, and searched
-   below it only when that misses the budget; the quantized candidate with the least weight
-   storage (nonzero weights x bits) wins (float weights only when no width fits).
+   most active output is unchanged (a collapse to silence scores near 0). The plan found
+   is then refined greedily: one layer at a time goes to its next grid sparsity (the most
+   weights per distance first) while the validation metric stays within budget (`refine`).
+   With `bits`, each width is checked on the float result (`snn-quantize{bits=b
+   calibrated=true}`, GPTQ rounding on a new profile of the pruned candidate; plain rounding
+   for `magnitude`), and searched below it only when that misses the budget; the quantized
+   candidate with the least weight storage (nonzero weights x bits) wins (float weights only
+   when no width fits).
 5. **Exact clean-up**: `snn-optimize{use_profile=false}` removes what pruning left without
    fan-out (then quantization, which must come last), and the result is measured again on the
    validation inputs: the report gives that final figure.
@@ -42,6 +46,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -65,6 +70,9 @@ from snn_dialect.stats import graph_stats
 SENSITIVITY_GRID = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 """Sparsities at which each layer's sensitivity is measured; the allocation picks among them."""
 
+GLOBAL_GRID = tuple(np.round(np.arange(0.3, 0.96, 0.025), 3))
+"""Total sparsities of the plans from one global-scope ranking of the method."""
+
 METHODS: dict[str, str] = {
     "calibrated": "snn-prune{{method=calibrated sparsity={s} scope=layer}}",
     "magnitude": "snn-prune{{method=magnitude sparsity={s} scope=layer}}",
@@ -73,6 +81,13 @@ METHODS: dict[str, str] = {
 """Pruning methods: the `snn-prune` options for one layer-scope sparsity `s`."""
 
 FLOAT_BITS = 32
+
+QUANTIZE = {
+    True: "snn-quantize{{bits={b} calibrated=true}}",
+    False: "snn-quantize{{bits={b}}}",
+}
+"""Quantization of a candidate, by whether it is calibrated (GPTQ rounding on a new profile
+of the pruned candidate: methods that read the profile) or plain rounding (`magnitude`)."""
 
 Data = np.ndarray | Sequence[np.ndarray]
 
@@ -89,6 +104,8 @@ class Step:
     sparsity: float
     metric: float
     within: bool
+    margin: float = 0.0
+    """Points added to the measured drop before it is compared with the budget."""
 
 
 @dataclass
@@ -102,6 +119,9 @@ class CompressionReport:
     method: str
     max_drop: float
     """Points (percent) the metric may lose."""
+    confidence: float
+    """One-sided confidence with which the drop must stay within `max_drop` (0.5: the
+    measured drop itself)."""
     baseline: float
     """The dense network's metric on the validation inputs."""
     achieved: float
@@ -123,6 +143,9 @@ class CompressionReport:
     sensitivity: dict[str, dict[str, float]] = field(default_factory=dict)
     drift: dict[str, Any] = field(default_factory=dict)
 
+    def _confidence_text(self) -> str:
+        return f" at {self.confidence:.0%} confidence" if self.confidence > 0.5 else ""
+
     @property
     def compression(self) -> float:
         """Nonzero weights before / after."""
@@ -143,7 +166,7 @@ class CompressionReport:
                 f"  pruning ({self.method}): sparsity {self.sparsity:.1%}; per layer: {layers}",
                 f"  {self.metric} on {self.validation}: {self.baseline:.2%} -> "
                 f"{self.achieved:.2%} ({100 * (self.achieved - self.baseline):+.2f} points; "
-                f"budget -{self.max_drop:g}, {verdict})",
+                f"budget -{self.max_drop:g}{self._confidence_text()}, {verdict})",
                 f"  calibration: {self.calibration}; {len(self.steps)} candidates measured on "
                 f"{self.validation} in {self.seconds:.1f} s",
             ]
@@ -175,7 +198,10 @@ class Candidates:
     that it is calibrated on the activity of the already-pruned ops before it."""
 
     def __init__(
-        self, profiled: ModuleOp, method: str, calibration: list[np.ndarray] | None = None
+        self,
+        profiled: ModuleOp,
+        method: str,
+        calibration: list[np.ndarray] | None = None,
     ):
         if method not in METHODS:
             raise CompressionError(
@@ -231,6 +257,28 @@ class Candidates:
     def sparsity(self, plan: Sequence[float]) -> float:
         return float(np.dot(self.sizes, plan) / max(self.sizes.sum(), 1))
 
+    def ranking_plans(self, grid: Sequence[float]) -> list[tuple[float, ...]]:
+        """Plans (one sparsity per op) of growing total sparsity from the method's global
+        ranking (`scope=global`: one cut over the saliency of every weight) at each total
+        sparsity of `grid`; the dense plan comes first."""
+        from snn_dialect.api import make_context, resolve_passes
+
+        plans: list[tuple[float, ...]] = [tuple(0.0 for _ in self.positions)]
+        spec = METHODS[self.method].replace("scope=layer", "scope=global")
+        for total in grid:
+            pruned = self.profiled.clone()
+            for p in resolve_passes(spec.format(s=total)):
+                p.apply(make_context(), pruned)
+            ops = list(find_graph(pruned).block.ops)
+            plan = tuple(
+                round(float((synapse_of(ops[p]).blocks(ops[p]) == 0).mean()), 4)  # type: ignore[union-attr]
+                for p in self.positions
+            )
+            merged = tuple(max(a, b) for a, b in zip(plans[-1], plan, strict=True))
+            if merged != plans[-1]:
+                plans.append(merged)
+        return plans
+
 
 def _name(op: Operation, position: int) -> str:
     hint = op.results[0].name_hint if op.results else None
@@ -261,8 +309,34 @@ class Metric:
         self.name = "accuracy" if labels is not None else "argmax agreement"
         self.target = labels if labels is not None else winners(per_sample(reference), self.spiking)
 
+    def correct(self, output: np.ndarray) -> np.ndarray:
+        """Per sample, whether it scores (float 0/1)."""
+        return (winners(per_sample(output), self.spiking) == self.target).astype(np.float64)
+
     def __call__(self, output: np.ndarray) -> float:
-        return float((winners(per_sample(output), self.spiking) == self.target).mean())
+        return float(self.correct(output).mean())
+
+
+class Budget:
+    """Whether a candidate's validation metric is within `max_drop` points of the dense
+    network's: the mean per-sample loss (dense score - candidate score) plus `z` standard
+    errors of that mean (`z` the one-sided normal quantile of `confidence`; none at 0.5)."""
+
+    def __init__(self, dense: np.ndarray, max_drop: float, confidence: float):
+        self.dense = dense
+        self.limit = max_drop / 100.0 + 1e-12
+        self.z = NormalDist().inv_cdf(confidence) if confidence > 0.5 else 0.0
+
+    def margin(self, scores: np.ndarray) -> float:
+        """Points added to the measured drop."""
+        loss = self.dense - scores
+        if self.z == 0.0 or len(loss) < 2:
+            return 0.0
+        return 100.0 * self.z * float(loss.std(ddof=1)) / np.sqrt(len(loss))
+
+    def holds(self, scores: np.ndarray) -> bool:
+        drop = float((self.dense - scores).mean())
+        return drop + self.margin(scores) / 100.0 <= self.limit
 
 
 # --------------------------------------------------------------------------------------------
@@ -338,6 +412,7 @@ def compress(
     progress: bool = False,
     names: tuple[str, str] = ("calibration", "validation"),
     sequential: bool = True,
+    confidence: float = 0.5,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -346,7 +421,9 @@ def compress(
     `calibration`, `validation`: `[T, B, *shape]` per graph input; `labels`: one class index
     per validation sample; `bits`: weight widths to try (none: float weights); `names`: how the
     report names the two data sets; `sequential`: calibrate each pruned op on the profile of
-    the candidate pruned so far (methods that read the profile)."""
+    the candidate pruned so far (methods that read the profile); `confidence` in [0.5, 1): the
+    drop must stay within budget with this one-sided confidence, its measured value plus a
+    normal margin of the per-sample losses (0.5: the measured drop)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
 
@@ -363,6 +440,8 @@ def compress(
         raise CompressionError("calibration and validation data must differ")
     if not (max_drop >= 0 and np.isfinite(max_drop)):
         raise CompressionError(f"max_drop must be a number of points >= 0, got {max_drop}")
+    if not 0.5 <= confidence < 1:
+        raise CompressionError(f"confidence must lie in [0.5, 1), got {confidence}")
     bad_bits = [b for b in bits if not 2 <= b <= 16]
     if bad_bits:
         raise CompressionError(f"bits must lie in [2, 16], got {bad_bits[0]}")
@@ -383,7 +462,7 @@ def compress(
     reference_val = simulate(module, val).outputs[0]
     metric = Metric(graph, reference_val, labels)
     baseline = metric(reference_val)
-    floor = baseline - max_drop / 100.0 - 1e-12
+    budget = Budget(metric.correct(reference_val), max_drop, confidence)
     log(f"compress: dense {metric.name} on {names[1]} {baseline:.2%}; budget -{max_drop:g} points")
 
     # sensitivity of each layer, on the calibration inputs
@@ -399,40 +478,82 @@ def compress(
             f"compress: sensitivity of {name} ({candidates.sizes[layer]} weights): "
             + ", ".join(f"{s:.0%} {d:.3f}" for s, d in zip(grid, distances[layer], strict=True))
         )
-    plans = allocation_plans(candidates.sizes, distances, grid)
-    log(f"compress: {len(plans)} allocations from 0% to {candidates.sparsity(plans[-1]):.1%}")
+    families = {
+        "allocation": allocation_plans(candidates.sizes, distances, grid),
+        "global ranking": candidates.ranking_plans(GLOBAL_GRID),
+    }
+    for name, family in families.items():
+        log(
+            f"compress: {len(family)} plans by {name} from 0% to "
+            f"{candidates.sparsity(family[-1]):.1%}"
+        )
 
     steps: list[Step] = []
 
-    def evaluate(plan: tuple[float, ...], width: int) -> float:
+    calibrated_rounding = method != "magnitude"
+
+    def quantize(candidate: ModuleOp, width: int) -> None:
+        if calibrated_rounding:
+            annotate_firing_rates(candidate, cal)
+        run_passes(candidate, QUANTIZE[calibrated_rounding].format(b=width))
+
+    def evaluate(plan: tuple[float, ...], width: int) -> bool:
+        """Whether the candidate is within budget (and a `Step` for it)."""
         candidate = candidates.build(plan)
         if width != FLOAT_BITS:
-            run_passes(candidate, f"snn-quantize{{bits={width}}}")
-        value = metric(simulate(candidate, val).outputs[0])
-        step = Step(width, candidates.sparsity(plan), value, value >= floor)
+            quantize(candidate, width)
+        scores = metric.correct(simulate(candidate, val).outputs[0])
+        step = Step(
+            width,
+            candidates.sparsity(plan),
+            float(scores.mean()),
+            budget.holds(scores),
+            budget.margin(scores),
+        )
         steps.append(step)
         log(
-            f"compress: {width}-bit sparsity {step.sparsity:.1%}: {metric.name} {value:.2%} "
+            f"compress: {width}-bit sparsity {step.sparsity:.1%}: {metric.name} "
+            f"{step.metric:.2%}{f' (margin {step.margin:.2f})' if step.margin else ''} "
             f"({'within' if step.within else 'outside'} budget)"
         )
-        return value
+        return step.within
 
     # float weights first (the dense network is within budget by definition); a width then
     # starts from the float result and only searches below it when that misses the budget
-    top = _bisect(lambda i: evaluate(plans[i], FLOAT_BITS) >= floor, len(plans) - 1, False)
-    assert top is not None
-    found = [_Found(plans[top], FLOAT_BITS, candidates.sparsity(plans[top]), 0.0)]
+    # each family bisected; the sparser of the two plans found is refined
+    tops = {}
+    for name, family in families.items():
+        top = _bisect(lambda i, f=family: evaluate(f[i], FLOAT_BITS), len(family) - 1, False)
+        assert top is not None
+        tops[name] = top
+    best_family = max(families, key=lambda n: candidates.sparsity(families[n][tops[n]]))
+    plans, top = families[best_family], tops[best_family]
+    log(f"compress: {best_family} gives the sparser plan; refining it")
+    refined = refine(
+        plans[top],
+        candidates.sizes,
+        distances,
+        grid,
+        lambda plan: evaluate(plan, FLOAT_BITS),
+    )
+    found = [_Found(refined, FLOAT_BITS, candidates.sparsity(refined), 0.0)]
     quantized: list[_Found] = []
     for width in sorted(bits, reverse=True):
 
         def ok(i: int, width: int = width) -> bool:
-            return evaluate(plans[i], width) >= floor
+            return evaluate(plans[i], width)
 
-        best = top if ok(top) else _bisect(ok, top - 1, True) if top > 0 else None
-        if best is None:
+        if evaluate(refined, width):
+            best_plan: tuple[float, ...] | None = refined
+        else:
+            best = top if refined != plans[top] and ok(top) else None
+            if best is None and top > 0:
+                best = _bisect(ok, top - 1, True)
+            best_plan = plans[best] if best is not None else None
+        if best_plan is None:
             log(f"compress: {width}-bit weights miss the budget even without pruning")
             continue
-        quantized.append(_Found(plans[best], width, candidates.sparsity(plans[best]), 0.0))
+        quantized.append(_Found(best_plan, width, candidates.sparsity(best_plan), 0.0))
     found = quantized or found
     size = [(f.bits * (1 - f.sparsity), f.bits) for f in found]
     chosen = found[min(range(len(found)), key=lambda i: size[i])]
@@ -441,9 +562,10 @@ def compress(
     result = candidates.build(chosen.plan)
     run_passes(result, "snn-optimize{use_profile=false}")
     if chosen.bits != FLOAT_BITS:
-        run_passes(result, f"snn-quantize{{bits={chosen.bits}}}")
+        quantize(result, chosen.bits)
     outputs = simulate(result, val).outputs
-    achieved = metric(outputs[0])
+    final_scores = metric.correct(outputs[0])
+    achieved = float(final_scores.mean())
     drift = compare_outputs(graph, [reference_val], outputs[:1], labels)
     _record(result, method, chosen, baseline, achieved, max_drop, metric.name)
     after = graph_stats(result)
@@ -453,9 +575,10 @@ def compress(
         metric=metric.name,
         method=method,
         max_drop=max_drop,
+        confidence=confidence,
         baseline=baseline,
         achieved=achieved,
-        within_budget=achieved >= floor,
+        within_budget=budget.holds(final_scores),
         bits=chosen.bits,
         sparsity=chosen.sparsity,
         layer_sparsity=dict(zip(candidates.names, chosen.plan, strict=True)),
@@ -473,6 +596,42 @@ def compress(
     )
     log(f"compress: done in {report.seconds:.1f} s")
     return back(result), report
+
+
+def refine(
+    plan: tuple[float, ...],
+    sizes: np.ndarray,
+    distances: np.ndarray,
+    grid: Sequence[float],
+    ok: Callable[[tuple[float, ...]], bool],
+) -> tuple[float, ...]:
+    """Greedy refinement of a plan within budget: raise one layer to its next grid level,
+    the layer with the most weights removed per distance added first (from the sensitivity
+    curves `distances[l, k]` at `grid[k]`), keep the first raise that stays `ok`, and repeat;
+    a layer whose raise failed is not tried again (a sparser plan is assumed no better)."""
+    levels = np.concatenate([[0.0], np.asarray(grid, np.float64)])
+    d = np.maximum.accumulate(
+        np.concatenate([np.zeros((len(sizes), 1)), distances], axis=1), axis=1
+    )
+    current = list(plan)
+    saturated: set[int] = set()
+    while True:
+        options = []
+        for layer, sparsity in enumerate(current):
+            k = int(np.searchsorted(levels, sparsity, side="right"))
+            if layer in saturated or k >= len(levels):
+                continue
+            here = int(np.searchsorted(levels, sparsity, side="right")) - 1
+            cost = max(float(d[layer, k] - d[layer, here]), 1e-9)
+            options.append((sizes[layer] * (levels[k] - sparsity) / cost, layer, float(levels[k])))
+        for _, layer, level in sorted(options, reverse=True):
+            trial = tuple(level if i == layer else s for i, s in enumerate(current))
+            if ok(trial):
+                current = list(trial)
+                break
+            saturated.add(layer)
+        else:
+            return tuple(current)
 
 
 def _bisect(ok: Callable[[int], bool], last: int, check_first: bool) -> int | None:
@@ -555,6 +714,18 @@ def _points(text: str) -> float:
     return value
 
 
+def _confidence(text: str) -> float:
+    import argparse
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.5 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must lie in [0.5, 1): {text!r}")
+    return value
+
+
 def compress_args(p: Any) -> None:
     """The arguments of `snn-opt compress`."""
     p.add_argument("model", help="a .nir file or .mlir text in the snn dialect")
@@ -564,6 +735,12 @@ def compress_args(p: Any) -> None:
     p.add_argument("--validation", required=True, help=".npz of inputs the budget is measured on")
     p.add_argument("--labels", default=None, help="array of class labels in --validation")
     p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
+    p.add_argument(
+        "--confidence",
+        type=_confidence,
+        default=0.5,
+        help="one-sided confidence that the drop stays within budget (default 0.5: as measured)",
+    )
     p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
     p.add_argument("--method", choices=sorted(METHODS), default="calibrated")
     p.add_argument("--json", default=None, help="write the report as JSON")
@@ -607,6 +784,7 @@ def run_compress(args: Any) -> None:
             args.method,
             progress=True,
             names=(args.calibration, args.validation),
+            confidence=args.confidence,
         )
     except CompressionError as e:
         raise SNNError(str(e), args.model) from e

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import DATA
 
-from snn_dialect.compress import CompressionError, allocation_plans, compress
+from snn_dialect.compress import Budget, CompressionError, allocation_plans, compress, refine
 from snn_dialect.drift import per_sample, winners
 from snn_dialect.nir_io import import_nir
 from snn_dialect.simulator import simulate
@@ -97,6 +97,41 @@ def test_allocation_plans_grow_and_prefer_insensitive_layers():
     assert plans[1] == (0.5, 0.0)
 
 
+def test_refine_raises_layers_while_the_budget_holds():
+    sizes = np.array([100, 100, 10])
+    grid = (0.5, 0.7, 0.9)
+    distances = np.array([[0.1, 0.2, 0.3], [0.1, 0.4, 0.9], [0.5, 0.8, 0.9]])
+    tried: list[tuple[float, ...]] = []
+
+    def ok(plan: tuple[float, ...]) -> bool:  # at most 1.3 of summed sparsity, layer 2 dense
+        tried.append(plan)
+        return sum(plan) <= 1.3 + 1e-9 and plan[2] == 0.0
+
+    plan = refine((0.5, 0.0, 0.0), sizes, distances, grid, ok)
+    assert ok(plan) and plan[2] == 0.0
+    # no single raise of any layer would still hold
+    for layer in range(2):
+        levels = [s for s in grid if s > plan[layer]]
+        if levels:
+            trial = tuple(levels[0] if i == layer else s for i, s in enumerate(plan))
+            assert not ok(trial)
+    assert plan == (0.7, 0.5, 0.0)  # most weights per distance first, then saturation
+    assert len(tried) < 12
+
+
+def test_the_budget_adds_a_margin_for_confidence():
+    dense = np.ones(400)
+    scores = dense.copy()
+    scores[:3] = 0.0  # 0.75 points lost
+    assert Budget(dense, 1.0, 0.5).holds(scores)
+    assert Budget(dense, 1.0, 0.5).margin(scores) == 0.0
+    strict = Budget(dense, 1.0, 0.95)
+    se = 100 * np.std(dense - scores, ddof=1) / np.sqrt(400)
+    assert strict.margin(scores) == pytest.approx(1.6448536 * se)
+    assert not strict.holds(scores)
+    assert strict.holds(dense)
+
+
 def test_python_errors():
     module = import_nir(BRAILLE)
     x = spikes(0)
@@ -106,6 +141,8 @@ def test_python_errors():
         compress(module, x, x[..., :11])
     with pytest.raises(ValueError, match="one label per sample"):
         compress(module, x, spikes(1), labels=np.zeros(3, np.int64))
+    with pytest.raises(CompressionError, match=r"confidence must lie in \[0.5, 1\), got 1.0"):
+        compress(module, x, spikes(1), confidence=1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -156,6 +193,7 @@ def test_cli_writes_the_network_and_the_report(files):
         ("cal.npz", "val.npz", ["--labels", "nope"], "no labels array 'nope'"),
         ("cal.npz", "cal.npz", [], "calibration and validation must be different files"),
         ("cal.npz", "val.npz", ["--bits", "20"], "bits must lie in [2, 16]"),
+        ("cal.npz", "val.npz", ["--confidence", "0.3"], "must lie in [0.5, 1): '0.3'"),
     ],
 )
 def test_cli_bad_input_is_one_line(files, calibration, validation, extra, message):
