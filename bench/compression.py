@@ -14,7 +14,9 @@ Networks (LIF neurons, beta 0.9, threshold 1, reset to zero; rate-coded input, 2
 Adam, 12 epochs, the training images rate-coded afresh in each epoch):
 
 - `mlp`: 64-256-128-10 (50,432 weights);
-- `conv`: 1x8x8 -> conv 3x3 16 ch -> conv 3x3 32 ch stride 2 -> 512-10 (9,872 weights).
+- `conv`: 1x8x8 -> conv 3x3 16 ch -> conv 3x3 32 ch stride 2 -> 512-128 -> 128-10 (71,568
+  weights, 4,752 of them in the convolutions: shaped like LeNet, whose fully connected
+  layers hold most weights).
 
 Data (seeded): the 1797 images are split FIRST into disjoint sets of originals, train 1000,
 validation 397, test 400. Each held-out set is then enlarged with `DRAWS` = 5 independent
@@ -152,7 +154,9 @@ def build(kind: str):
         nn.Conv2d(16, 32, 3, stride=2, padding=1),
         _leaky(32, 4, 4),
         nn.Flatten(),
-        nn.Linear(512, 10),
+        nn.Linear(512, 128),
+        _leaky(128),
+        nn.Linear(128, 10),
         _leaky(10),
     )
 
@@ -240,7 +244,7 @@ def trained_network(kind: str, data: Digits, epochs: int, out: Path, log):
     """The trained torch network, from `out` when trained before with the same settings."""
     import torch
 
-    cached = out / f"digits_{kind}_fresh_e{epochs}.pt"
+    cached = out / f"digits_{kind}_e{epochs}.pt"
     net = build(kind)
     if cached.exists():
         net.load_state_dict(torch.load(cached))
