@@ -88,6 +88,8 @@ def dense_f32(values: np.ndarray | Sequence[float] | float) -> DenseIntOrFPEleme
     data = _fresh_bytes_of(array)
     if data is None:
         data = array.tobytes()
+    else:
+        array.flags.writeable = False  # the attribute's bytes: a later write through it fails
     return DenseIntOrFPElementsAttr(tensor_f32(array.shape), BytesAttr(data))
 
 

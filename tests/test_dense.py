@@ -17,6 +17,7 @@ def test_an_empty_f32_array_becomes_the_attribute_without_a_copy(shape):
     assert array.shape == shape and array.dtype == np.dtype("<f4") and array.flags.writeable
     array[...] = values
     attr = dense_f32(array)
+    assert array.flags.writeable == (values.size == 0)  # else the attribute's: read-only
     assert attr.data.data == values.tobytes()  # equal to what a copy would hold, hash included
     assert hash(attr.data.data) == hash(values.tobytes())
     if values.size:
