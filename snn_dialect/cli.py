@@ -197,13 +197,22 @@ OUTPUT_ARGS = ("output", "nir_out", "json", "plot")
 
 
 def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, an output path that cannot be written, and one whose name
-    says the other format: MLIR text into `*.nir` (which every later command would read as
-    NIR and reject as not HDF5), a NIR file into `*.mlir`."""
+    """Refuse, before any work, an output path that cannot be written, two outputs into one
+    file, and an output whose name says the other format: MLIR text into `*.nir` (which
+    every later command would read as NIR and reject as not HDF5), a NIR file into
+    `*.mlir`."""
+    named: dict[Path, str] = {}
     for name in OUTPUT_ARGS:
         path = getattr(args, name, None)
-        if isinstance(path, str) and path != "-":
-            check_writable(path)
+        if not isinstance(path, str) or path == "-":
+            continue
+        check_writable(path)
+        flag = "-o" if name == "output" else f"--{name.replace('_', '-')}"
+        other = named.setdefault(Path(path).resolve(), flag)
+        if other != flag:
+            raise SNNError(
+                f"{other} and {flag} name the same file: one would overwrite the other", path
+            )
     text = [args.output] if args.run in (run_import, run_profile, run_optimize) else []
     nir_files = [args.output] if args.run is run_export else []
     nir_files += [getattr(args, "nir_out", None)]
