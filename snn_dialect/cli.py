@@ -65,6 +65,7 @@ from snn_dialect.diagnostics import (
 from snn_dialect.interfaces import NeuronOp, value_shape
 from snn_dialect.nir_io import export_nir, import_nir
 from snn_dialect.ops import GraphOp, verify_module
+from snn_dialect.output_paths import check_outputs
 
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
@@ -190,42 +191,6 @@ def write_outputs(outputs: Sequence[tuple[str, Writer]]) -> None:
                 writer(tmp)
             except OSError as e:
                 raise SNNError(f"cannot write: {e.strerror or e}", target) from e
-
-
-OUTPUT_ARGS = ("output", "nir_out", "json", "plot")
-"""Arguments of the commands that name files they write (`-` is stdout)."""
-
-
-def check_outputs(args: argparse.Namespace) -> None:
-    """Refuse, before any work, an output path that cannot be written, two outputs into one
-    file, and an output whose name says the other format: MLIR text into `*.nir` (which
-    every later command would read as NIR and reject as not HDF5), a NIR file into
-    `*.mlir`."""
-    named: dict[Path, str] = {}
-    for name in OUTPUT_ARGS:
-        path = getattr(args, name, None)
-        if not isinstance(path, str) or path == "-":
-            continue
-        check_writable(path)
-        flag = "-o" if name == "output" else f"--{name.replace('_', '-')}"
-        other = named.setdefault(Path(path).resolve(), flag)
-        if other != flag:
-            raise SNNError(
-                f"{other} and {flag} name the same file: one would overwrite the other", path
-            )
-    text = [args.output] if args.run in (run_import, run_profile, run_optimize) else []
-    nir_files = [args.output] if args.run is run_export else []
-    nir_files += [getattr(args, "nir_out", None)]
-    for path in text:
-        if path is not None and Path(path).suffix.lower() == ".nir":
-            raise SNNError(
-                "this writes MLIR text, which a .nir name would make every later command read "
-                "as NIR; name it .mlir (NIR comes from `snn-opt export` or `--nir-out`)",
-                path,
-            )
-    for path in nir_files:
-        if path is not None and Path(path).suffix.lower() == ".mlir":
-            raise SNNError("this writes a NIR (HDF5) file, not MLIR text; name it .nir", path)
 
 
 def _text_writer(text: str) -> Writer:
@@ -621,7 +586,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     where: Any = getattr(args, "model", None)
     try:
         with warnings_on_success():
-            check_outputs(args)
+            check_outputs(
+                args,
+                text=args.run in (run_import, run_profile, run_optimize),
+                nir=args.run is run_export,
+            )
             args.run(args)
             sys.stdout.flush()  # a closed reader shows here, not at the interpreter's exit
     except BrokenPipeError:
