@@ -47,17 +47,39 @@ def _dense_ordered(x: Any, wt: Any, bias: Any, out: Any, skip: bool) -> None:  #
             active[m] = j
             m += (row[j] != 0.0) or not skip
         q = 0
-        while q + 4 <= m:  # four terms per pass over the row, still added one by one
+        while q + 8 <= m:  # eight terms per pass over the row, still added one by one
             j0, j1, j2, j3 = active[q], active[q + 1], active[q + 2], active[q + 3]
-            w0, w1, w2, w3 = wt[j0], wt[j1], wt[j2], wt[j3]
+            j4, j5, j6, j7 = active[q + 4], active[q + 5], active[q + 6], active[q + 7]
+            w0, w1, w2, w3, w4, w5, w6, w7 = (
+                wt[j0],
+                wt[j1],
+                wt[j2],
+                wt[j3],
+                wt[j4],
+                wt[j5],
+                wt[j6],
+                wt[j7],
+            )
             v0, v1, v2, v3 = row[j0], row[j1], row[j2], row[j3]
-            if v0 == 1.0 and v1 == 1.0 and v2 == 1.0 and v3 == 1.0:
+            v4, v5, v6, v7 = row[j4], row[j5], row[j6], row[j7]
+            ones = v0 == 1.0 and v1 == 1.0 and v2 == 1.0 and v3 == 1.0
+            if ones and v4 == 1.0 and v5 == 1.0 and v6 == 1.0 and v7 == 1.0:
                 for o in range(m_out):
-                    acc[o] = acc[o] + w0[o] + w1[o] + w2[o] + w3[o]
+                    acc[o] = acc[o] + w0[o] + w1[o] + w2[o] + w3[o] + w4[o] + w5[o] + w6[o] + w7[o]
             else:
                 for o in range(m_out):
-                    acc[o] = acc[o] + v0 * w0[o] + v1 * w1[o] + v2 * w2[o] + v3 * w3[o]
-            q += 4
+                    acc[o] = (
+                        acc[o]
+                        + v0 * w0[o]
+                        + v1 * w1[o]
+                        + v2 * w2[o]
+                        + v3 * w3[o]
+                        + v4 * w4[o]
+                        + v5 * w5[o]
+                        + v6 * w6[o]
+                        + v7 * w7[o]
+                    )
+            q += 8
         while q < m:
             j0 = active[q]
             w0, v0 = wt[j0], row[j0]

@@ -63,7 +63,8 @@ dispatched by the op's class (like xDSL's interpreter functions); stateful ops k
 in per-op state objects (`MembraneState`, `SynapticState`, `DelayLine`). The hot loops (ordered
 synapse sums, LIF and IF/integrator updates) are compiled with numba
 (`snn_dialect/sim_kernels.py`); they do the same operations in the same order as the numpy
-code they replace, which still runs when an `Observer` watches membranes step by step.
+code they replace, which still runs when an `Observer` watches membranes step by step
+(`Observer.watches_membranes`).
 
 Kernels run on blocks of consecutive steps `[t, B, *shape]`, which is equivalent to stepping
 one at a time because an op's result at step `k` only depends on its operands up to step `k`.
@@ -397,6 +398,11 @@ class Observer:
     def reset(self) -> None:
         """Called before each slice of samples."""
 
+    @property
+    def watches_membranes(self) -> bool:
+        """Whether `membrane` does anything (neurons then run step by step in numpy)."""
+        return type(self).membrane is not Observer.membrane
+
 
 class Observers(Observer):
     """Several observers watching one simulation, each told everything in turn."""
@@ -415,6 +421,10 @@ class Observers(Observer):
     def reset(self) -> None:
         for o in self.observers:
             o.reset()
+
+    @property
+    def watches_membranes(self) -> bool:
+        return any(o.watches_membranes for o in self.observers)
 
 
 class SnnKernels:
@@ -663,6 +673,11 @@ class SnnKernels:
             return np.empty(x.shape, self.dtype).reshape(shape)
         return np.ascontiguousarray(like).reshape(shape)
 
+    def _stepwise(self) -> bool:
+        """Whether neurons run step by step in numpy (an observer watches membranes) rather
+        than in the compiled loops (the same operations, so the same results)."""
+        return self.observer is not None and self.observer.watches_membranes
+
     def _counter(self, op: Operation, size: int) -> np.ndarray:
         """The flat spike counts of `op` for a compiled loop to add to (marking `op` as
         counting itself), or a scratch array when nobody counts its spikes."""
@@ -695,7 +710,7 @@ class SnnKernels:
         (x,) = block
         a, r, v_leak = self.dt_over(op, "tau"), self.param(op, "r"), self.param(op, "v_leak")
         state = self.membrane(op, x)
-        if self.observer is None:
+        if not self._stepwise():
             y = self._flat_block(x)
             sim_kernels.compiled("lif_steps")(
                 self._flat_block(x, x),
@@ -754,7 +769,7 @@ class SnnKernels:
     def _integrate(self, op: Operation, x: np.ndarray, spiking: bool) -> np.ndarray:
         c = self.dt_times(op, "r")
         state = self.membrane(op, x)
-        if self.observer is None:
+        if not self._stepwise():
             y = self._flat_block(x)
             none = np.zeros(1, self.dtype)
             threshold, reset = (
