@@ -1,6 +1,8 @@
 """Registers the `snn` dialect and its passes with `xdsl-opt` (entry point `xdsl.universe`).
 
-Imports stay inside the factories: every `xdsl-opt` start loads every plugin.
+Imports stay inside the factories: every `xdsl-opt` start loads every plugin. The one
+exception is `snn_dialect.dense_text`, installed here because it replaces how `xdsl-opt`
+reads and writes MLIR files, which it sets up right after loading the plugins.
 """
 
 from __future__ import annotations
@@ -10,6 +12,10 @@ from collections.abc import Callable
 from xdsl.ir import Dialect
 from xdsl.passes import ModulePass
 from xdsl.universe import Universe
+
+from snn_dialect.dense_text import install as _install_dense_text
+
+_install_dense_text()
 
 
 def _snn_dialect() -> Dialect:
