@@ -1,4 +1,5 @@
-"""The fast lexer, parser and printer of large dense attributes do exactly what xDSL's own do."""
+"""The fast text path (lexer, parser and printer of large dense attributes, and the reading
+and writing of MLIR files by xdsl-opt) does exactly what xDSL's own functions do."""
 
 from __future__ import annotations
 
