@@ -31,7 +31,8 @@ def network(seed: int = 0) -> ModuleOp:
 
 @pytest.fixture
 def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    """How often synapse bounds and nonzero masks are computed from the weights."""
+    """How often synapse bounds and nonzero masks are computed from the weights (masks
+    alone, or counted while bounds are computed or weights rebuilt)."""
     seen = {"bounds": 0, "masks": 0}
     bounds, masks = value_bounds._computed_synapse_bounds, weight_slices._nonzero_along
 
@@ -43,8 +44,15 @@ def counts(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
         seen["masks"] += 1
         return masks(*args)  # type: ignore[arg-type]
 
+    remember = weight_slices.NonzeroTally.remember
+
+    def counted_tally(self: weight_slices.NonzeroTally, op: object) -> None:
+        seen["masks"] += 1  # counted while the weights were read or written anyway
+        remember(self, op)  # type: ignore[arg-type]
+
     monkeypatch.setattr(value_bounds, "_computed_synapse_bounds", counted_bounds)
     monkeypatch.setattr(weight_slices, "_nonzero_along", counted_masks)
+    monkeypatch.setattr(weight_slices.NonzeroTally, "remember", counted_tally)
     return seen
 
 

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
-from xdsl.ir import Operation, Region, SSAValue
+from xdsl.ir import Block, Operation, Region, SSAValue
 
 from snn_dialect.api import make_context
 from snn_dialect.dense import dense_f32, tensor_f32
@@ -429,3 +429,57 @@ def test_spike_inputs_bounds_the_graph_inputs():
         simulate(module, [spikes], np.float64).outputs[0],
         simulate(after, [spikes], np.float64).outputs[0],
     )
+
+
+def test_bounds_carried_over_zeroed_columns_are_the_recomputed_ones(monkeypatch) -> None:
+    """Zeroing the columns of silent inputs changes no value: the consumer's remembered
+    bounds carry over to the rebuilt op, equal to what computing them again gives, and the
+    next application reads no weight for them."""
+    import transforms.value_bounds as vb
+    from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
+    from snn_dialect.interfaces import synapse_of
+
+    rng = np.random.default_rng(8)
+    params = {"tau": 5e-3, "r": 1.0, "v_leak": 0.0, "v_threshold": 1.0}
+    layers = []
+    for i, (n_in, n_out) in enumerate([(6, 20), (20, 12), (12, 3)]):
+        weight = rng.normal(size=(n_out, n_in)).astype(np.float32)
+        bias = rng.normal(0.9, 0.1, n_out).astype(np.float32)
+        if i == 0:
+            weight[:5], bias[:5] = 0.0, -0.5  # five silent neurons feed layer 1
+        layers.append(LayerNode(f"l{i}", n_in, n_out, weight, "LIF", bias=bias, params=params))
+    module = graph_to_module(SNNGraph(layers=layers, dt=1e-3))
+    computed: list[Operation] = []
+    real = vb._computed_synapse_bounds
+
+    def counted(op, lo, hi):
+        computed.append(op)
+        return real(op, lo, hi)
+
+    monkeypatch.setattr(vb, "_computed_synapse_bounds", counted)
+    module = fused(module)
+    graph = find_graph(module)
+    second = [op for op in graph.block.ops if synapse_of(op) is not None][1]
+    assert not second.array("weight")[:, :5].any()  # type: ignore[attr-defined]
+    assert second not in computed  # carried over, not computed
+    _, lo, hi, result = vb._remembered.get(second.properties["weight"], "AffineOp", list)[0]
+    again = real(second, lo, hi)
+    assert all(np.array_equal(a, b) for a, b in zip(result, again, strict=True))
+
+
+def test_bounds_do_not_carry_over_inputs_that_are_not_zero() -> None:
+    import transforms.value_bounds as vb
+    from snn_dialect.ops import AffineOp
+
+    rng = np.random.default_rng(9)
+    block = Block(arg_types=[tensor_f32([6])])
+    weight, bias = rng.normal(size=(4, 6)), rng.normal(size=4)
+    old = AffineOp(block.args[0], weight, bias)
+    lo, hi = np.zeros(6), np.ones(6)
+    vb._synapse_bounds(old, lo, hi)
+    zeroed = np.zeros(6, bool)
+    zeroed[2] = True  # its input ranges over [0, 1]: zeroing it changes the bounds
+    weight[:, 2] = 0.0
+    new = AffineOp(block.args[0], weight, bias)
+    vb.carry_bounds(old, new, zeroed)
+    assert not vb._remembered.holds(new.properties["weight"])

@@ -29,7 +29,7 @@ from snn_dialect.dense import dense_f32
 from snn_dialect.interfaces import NeuronOp, axis0_matrix, synapse_of
 from snn_dialect.ops import AddOp, DelayOp, DenseSynapse, FlattenOp, GraphOp, ScaleOp
 from transforms.cleanup import tidy
-from transforms.value_bounds import value_bounds
+from transforms.value_bounds import carry_bounds, value_bounds
 from transforms.weight_slices import NonzeroTally, nonzero_mask, zeroed_where
 
 # --------------------------------------------------------------------------------------------
@@ -318,10 +318,12 @@ class ZeroSilentInputs(RewritePattern):
             blocks = trait.blocks(user)
             if mask is None or not (mask & nonzero_mask(user, blocks, (0,))).any():
                 continue
-            tally = NonzeroTally(*blocks.shape[:2])
+            tally = NonzeroTally(blocks.shape)
             zeroed = zeroed_where(blocks, lambda _, mask=mask: mask[None], tally)
             new = rebuilt_reading(user, value, zeroed, trait.bias(user))
-            tally.remember(new, zeroed.shape)
+            tally.remember(new)
+            if _is_dense(user):  # the same values from the same inputs: the same bounds
+                carry_bounds(user, new, np.asarray(mask).reshape(-1))
             rewriter.replace(user, new)
 
 

@@ -170,15 +170,18 @@ def narrow_all(narrowings: list[Narrowing], rewriter: PatternRewriter) -> None:
         columns, merge = columns_of.get(op, (None, None))
         source = trait.blocks(op)
         tally = NonzeroTally(
-            len(source) if rows is None else len(rows),
-            source.shape[1] if columns is None else len(columns),
+            (
+                len(source) if rows is None else len(rows),
+                source.shape[1] if columns is None else len(columns),
+                source.shape[2],
+            )
         )
         blocks = restricted(source, rows, columns, merge, tally)
         bias = trait.bias(op)
         if rows is not None and bias is not None:
             bias = bias[rows]
         new = trait.rebuilt(op, blocks, bias)
-        tally.remember(new, blocks.shape)
+        tally.remember(new)
         moment = input_moment(op)
         if moment is not None:  # the kept inputs are the same values as before
             if columns is not None:

@@ -43,6 +43,7 @@ from snn_dialect.ops import (
     topological_order,
 )
 from snn_dialect.simulator import synapse_forward, window_forward
+from transforms.weight_slices import NonzeroTally, has_nonzero_masks
 
 Interval = tuple[np.ndarray, np.ndarray]
 
@@ -83,10 +84,21 @@ def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
     up = np.empty((len(weight), len(x)))
     down = np.empty((len(weight), len(x)))
     step = max(1, _SLICE_ELEMENTS // max(weight.shape[1], 1))
+    # the weights' nonzero masks, counted from the slices in cache (unless known already)
+    trait = synapse_of(op)
+    tally = None
+    if trait is not None and not has_nonzero_masks(op):
+        tally = NonzeroTally(trait.blocks(op).shape)
     for start in range(0, len(weight), step):
-        w = weight[start : start + step].astype(np.float64)
-        up[start : start + step] = np.maximum(w, 0.0) @ columns
-        down[start : start + step] = np.minimum(w, 0.0) @ columns
+        part = slice(start, start + step)
+        if tally is not None:
+            rows = weight[part]
+            tally.add(part, rows.reshape(len(rows), *tally.shape[1:]))
+        w = weight[part].astype(np.float64)
+        up[part] = np.maximum(w, 0.0) @ columns
+        down[part] = np.minimum(w, 0.0) @ columns
+    if tally is not None:
+        tally.remember(op)
     return up.T, down.T
 
 
@@ -119,6 +131,37 @@ def _synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:
     # weak references: the memo must not keep the weight (its own key) or other attributes alive
     slot[:] = [(tuple(weakref.ref(p) for p in properties), lo.copy(), hi.copy(), result)]
     return result
+
+
+def carry_bounds(old: Operation, new: Operation, zeroed: np.ndarray) -> None:
+    """Remember for `new` the bounds remembered for `old`, a dense synapse with the same
+    operand and bias whose weights `new` keeps except for the input elements `zeroed` (a flat
+    mask), where it has zeros. Only input ranges that are zero on every zeroed element carry
+    over: there each product is the same but for zeros times zeros, so recomputing would give
+    the same bounds (up to the sign of zero), and a rebuild that changes no value reads no
+    weight again."""
+    weight, new_weight = old.properties.get("weight"), new.properties.get("weight")
+    if (
+        old.get_trait(DenseSynapse) is None
+        or type(new) is not type(old)
+        or not isinstance(weight, DenseIntOrFPElementsAttr)
+        or not isinstance(new_weight, DenseIntOrFPElementsAttr)
+        or not _remembered.holds(weight)
+    ):
+        return
+    properties = tuple(old.properties.values())
+    carried = []
+    for known, lo, hi, result in _remembered.get(weight, type(old).__name__, list):
+        if (
+            len(known) == len(properties)
+            and all(a() is b for a, b in zip(known, properties, strict=True))
+            and not lo.reshape(-1)[zeroed].any()
+            and not hi.reshape(-1)[zeroed].any()
+        ):
+            refs = tuple(weakref.ref(p) for p in new.properties.values())
+            carried.append((refs, lo, hi, result))
+    if carried:
+        _remembered.get(new_weight, type(new).__name__, list)[:] = carried
 
 
 def _computed_synapse_bounds(op: Operation, lo: np.ndarray, hi: np.ndarray) -> Interval:

@@ -56,33 +56,35 @@ def new_like(blocks: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 
 class NonzeroTally:
-    """Which rows and which columns of new blocks hold a nonzero weight, found slice by slice
-    while the blocks are written (in cache), then remembered for the op built from them (as
-    `nonzero_mask` would find them), so that no later pass reads the new weights for that."""
+    """Which rows and which input elements of blocks `[n_out, n_in, k]` hold a nonzero
+    weight, found slice by slice of rows while the blocks are written or read anyway (in
+    cache), then remembered for their op (as `nonzero_mask` would find them), so that no
+    pass reads the weights again for that."""
 
-    def __init__(self, rows: int, columns: int) -> None:
-        self.rows = np.zeros(rows, bool)
-        self.columns = np.zeros(columns, bool)
+    def __init__(self, shape: tuple[int, ...]) -> None:
+        self.shape = tuple(shape)
+        self.rows = np.zeros(shape[0], bool)
+        self.elements = np.zeros(shape[1:], bool)
 
-    def add(self, part: slice, written: np.ndarray) -> None:
-        """Count the rows `part` of the new blocks, `written`."""
-        self.rows[part] = written.any(axis=(1, 2))
-        self.columns |= written.any(axis=(0, 2))
+    def add(self, part: slice, blocks: np.ndarray) -> None:
+        """Count the rows `part`, `blocks` (`[rows, n_in, k]`)."""
+        self.rows[part] = blocks.any(axis=(1, 2))
+        self.elements |= blocks.any(axis=0)
 
-    def remember(self, op: Operation, shape: tuple[int, ...]) -> None:
-        """Keep the masks for `op`, built from the counted blocks (of `shape`) as its
-        `weight`, under the key `nonzero_mask` uses for blocks read from that op."""
+    def remember(self, op: Operation) -> None:
+        """Keep the masks for `op`, whose `weight` holds the counted blocks, under the keys
+        `nonzero_mask` uses for blocks read from that op."""
         weight = op.properties.get("weight")
         if (
             synapse_of(op) is None
             or not isinstance(weight, DenseIntOrFPElementsAttr)
-            or len(weight.data.data) != 4 * int(np.prod(shape))
-            or tuple(shape[:2]) != (len(self.rows), len(self.columns))
+            or len(weight.data.data) != 4 * int(np.prod(self.shape))
         ):
             return
-        for axis, mask in (((1, 2), self.rows), ((0, 2), self.columns)):
+        masks = {(1, 2): self.rows, (0, 2): self.elements.any(axis=1), (0,): self.elements}
+        for axis, mask in masks.items():
             mask.flags.writeable = False
-            _nonzero_masks.get(weight, (type(op).__name__, tuple(shape), axis), lambda m=mask: m)
+            _nonzero_masks.get(weight, (type(op).__name__, self.shape, axis), lambda m=mask: m)
 
 
 def restricted(
@@ -140,7 +142,13 @@ _nonzero_masks: AttrMemo[np.ndarray] = AttrMemo()
 
 
 def _nonzero_along(blocks: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
-    return blocks.any(axis=axis)
+    if 0 not in axis or blocks.ndim == 0:
+        return blocks.any(axis=axis)
+    # across rows: slice by slice of rows, each reduced in cache
+    found = np.zeros(np.delete(blocks.shape, axis), bool)
+    for part in row_slices(len(blocks), blocks[0].size if len(blocks) else 0):
+        found |= blocks[part].any(axis=axis)
+    return found
 
 
 def nonzero_mask(op: Operation, blocks: np.ndarray, axis: tuple[int, ...]) -> np.ndarray:
@@ -157,3 +165,9 @@ def nonzero_mask(op: Operation, blocks: np.ndarray, axis: tuple[int, ...]) -> np
         return mask
 
     return _nonzero_masks.get(attr, (type(op).__name__, blocks.shape, axis), compute)
+
+
+def has_nonzero_masks(op: Operation) -> bool:
+    """Whether masks of `op`'s weight are remembered."""
+    weight = op.properties.get("weight")
+    return weight is not None and _nonzero_masks.holds(weight)
