@@ -590,6 +590,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 args,
                 text=args.run in (run_import, run_profile, run_optimize),
                 nir=args.run is run_export,
+                stdout=("json",) if args.command == "metrics" else (),
             )
             args.run(args)
             sys.stdout.flush()  # a closed reader shows here, not at the interpreter's exit

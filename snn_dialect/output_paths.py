@@ -14,8 +14,11 @@ INPUT_ARGS = ("input", "calibration", "validation", "reference")
 """Arguments naming data files a command reads (besides the model, which `-o` may replace)."""
 
 
-def check_outputs(args: argparse.Namespace, text: bool, nir: bool) -> None:
-    """Raise `SNNError` naming the file for an output path that cannot be written, two
+def check_outputs(
+    args: argparse.Namespace, text: bool, nir: bool, stdout: tuple[str, ...] = ()
+) -> None:
+    """Raise `SNNError` naming the file for an output path that cannot be written, `-`
+    where it is no name for stdout (only the arguments in `stdout` print there), two
     outputs into one file, an output over an input data file, and an output whose name says
     the other format: MLIR text (`text`: the command's `-o`) into `*.nir`, which every later
     command would read as NIR and reject as not HDF5, or a NIR file (`nir`: its `-o`; any
@@ -23,10 +26,15 @@ def check_outputs(args: argparse.Namespace, text: bool, nir: bool) -> None:
     named: dict[Path, str] = {}
     for name in OUTPUT_ARGS:
         path = getattr(args, name, None)
-        if not isinstance(path, str) or path == "-":
+        if not isinstance(path, str) or (path == "-" and name in stdout):
             continue
-        check_writable(path)
         flag = "-o" if name == "output" else f"--{name.replace('_', '-')}"
+        if path == "-":
+            raise SNNError(
+                f"{flag} - would write a file named '-': this command writes {flag} to a file "
+                "only (`snn-opt metrics --json` prints to stdout; leave -o out to print IR)"
+            )
+        check_writable(path)
         other = named.setdefault(Path(path).resolve(), flag)
         if other != flag:
             raise SNNError(
