@@ -61,6 +61,32 @@ def nested(path: Path) -> Path:
     return path
 
 
+def grouped(path: Path) -> Path:
+    """A conv whose metadata says `groups` = 2 (as snn-opt's export writes a grouped conv:
+    block-diagonal dense weight) while its weight has entries across the groups."""
+    conv = nir.Conv2d(
+        input_shape=(3, 3),
+        weight=np.ones((2, 2, 1, 1), np.float32),
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=np.zeros(2, np.float32),
+        metadata={"groups": np.int64(2)},
+    )
+    graph = nir.NIRGraph(
+        nodes={
+            "input": nir.Input(input_type={"input": np.array([2, 3, 3])}),
+            "conv": conv,
+            "output": nir.Output(output_type={"output": np.array([2, 3, 3])}),
+        },
+        edges=[("input", "conv"), ("conv", "output")],
+        metadata={"dt": 1e-3},
+    )
+    nir.write(path, graph)
+    return path
+
+
 def edit(path: Path, node: str, key: str, value: object | None) -> None:
     with h5py.File(path, "r+") as f:
         group = f[f"node/nodes/{node}"]
@@ -78,6 +104,7 @@ def main() -> None:
     data = base(HERE / "nir_truncated.nir").read_bytes()
     (HERE / "nir_truncated.nir").write_bytes(data[: len(data) // 2])
     (HERE / "nir_empty.nir").write_bytes(b"")
+    grouped(HERE / "nir_groups_metadata.nir")
     (HERE / "nir_not_hdf5.nir").write_text("this is not an HDF5 file\n")
 
 
