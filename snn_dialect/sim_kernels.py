@@ -4,10 +4,10 @@ The loops are compiled by numba on first use (and cached on disk). Each one comp
 what the simulator's module docstring defines, in the order it defines:
 
 * `dense_ordered`: `y[n] = sum_j x[n, j] * W[:, j]`, the terms added one after the other in
-  increasing `j`, starting from +0.0 (no fused multiply-add).
+  increasing `j`, starting from +0.0 (no fused multiply-add), then the bias.
 * `conv_ordered`: each output `y[n, o, *p]` adds `x * w` over (input channel, kernel taps)
-  in lexicographic order, like the rows of an im2col matrix, starting from +0.0; positions
-  in the zero padding contribute nothing.
+  in lexicographic order, like the rows of an im2col matrix, starting from +0.0, then the
+  bias; positions in the zero padding contribute nothing.
 * `lif_steps`, `integrate_steps`: the LIF and IF/integrator updates of the simulator, one
   operation at a time, step after step, adding each neuron's spikes to its count.
 
@@ -203,7 +203,7 @@ def dense_ordered(x: np.ndarray, wt: np.ndarray, bias: np.ndarray | None, skip: 
 
 def _axis_taps(
     size: int, kernel: int, stride: int, padding: int, dilation: int
-) -> tuple[np.ndarray, ...]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Along one axis: the (input index, tap, output index) triples where the tap reads the
     input, sorted by input index, and the number of outputs."""
     out = (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
