@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
+from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr, ModuleOp
 
 from snn_dialect.graph import LayerNode, SNNGraph, graph_to_module
 from snn_dialect.nir_io import import_nir
@@ -77,6 +77,19 @@ def mlp(sizes: tuple[int, ...], seed: int = 0) -> ModuleOp:
             )
         )
     return graph_to_module(SNNGraph(layers=layers, dt=DT))
+
+
+def fresh_copy(module: ModuleOp) -> ModuleOp:
+    """A clone of `module` whose dense attributes are new objects over copied bytes: a pass
+    on it starts cold, with nothing remembered per attribute (row hashes, value bounds,
+    nonzero masks) from runs on `module` or on its other copies."""
+    copy = module.clone()
+    for op in copy.walk():
+        for name, attr in list(op.properties.items()):
+            if isinstance(attr, DenseIntOrFPElementsAttr):
+                data = bytes(bytearray(attr.data.data))
+                op.properties[name] = DenseIntOrFPElementsAttr(attr.type, BytesAttr(data))
+    return copy
 
 
 def cnn() -> ModuleOp:

@@ -23,27 +23,16 @@ import time
 from pathlib import Path
 
 import numpy as np
-from xdsl.dialects.builtin import BytesAttr, DenseIntOrFPElementsAttr, ModuleOp
+from xdsl.dialects.builtin import ModuleOp
 
 from snn_dialect.api import make_context, resolve_passes
 from snn_dialect.stats import graph_stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from networks import mlp
+from networks import fresh_copy, mlp
 from run import MLP_SIZES, PASSES, PIPELINE
 
 TINY = (784, 16, 16, 10)
-
-
-def fresh_copy(module: ModuleOp) -> ModuleOp:
-    """A clone of `module` whose dense attributes are new objects over copied bytes."""
-    copy = module.clone()
-    for op in copy.walk():
-        for name, attr in list(op.properties.items()):
-            if isinstance(attr, DenseIntOrFPElementsAttr):
-                data = bytes(bytearray(attr.data.data))
-                op.properties[name] = DenseIntOrFPElementsAttr(attr.type, BytesAttr(data))
-    return copy
 
 
 def measure(module: ModuleOp, spec: str) -> tuple[float, float, float]:
