@@ -39,9 +39,12 @@ Grouped convolutions: NIR 1.0 computes a conv's input channels as `weight.shape[
 exporter writes a grouped convolution as the equal dense one (zero weights outside the
 diagonal blocks, `groups` = 1) with the group count in the node's metadata (`groups`), which
 every NIR reader accepts and computes identically, and the importer gives the grouped op back
-(the round trip is exact; the file holds `groups` times the weights of that layer). Other
-files that fail NIR's check (grouped convs written elsewhere, conv2d kernels that are not
-square: NIR takes `weight.shape[2]` as the kernel size of both axes) are read by
+(the round trip is exact; the file holds `groups` times the weights of that layer). NIR
+1.0 also takes `weight.shape[2]` as the kernel size of both axes of a conv2d: a kernel that
+is not square goes out zero-padded to a square on its short axis, that axis's padding grown
+to match, with its own size in the node's metadata (`kernel`), which import undoes; when the
+two sides differ by an odd number no symmetric padding does this, and it goes out as it is.
+Files that fail NIR's check (those, or grouped convs written elsewhere) are read by
 `read_nir_file` (and so `import_nir`) without it, with a warning; the importer checks shapes
 itself.
 
@@ -822,6 +825,9 @@ def _conv(node: nir.Conv1d | nir.Conv2d, x: SSAValue, where: str) -> Operation:
         padding = (0,) * rank
     else:
         padding = _ints(padding, rank, where, "padding")
+    if rank == 2 and isinstance(metadata, dict) and KERNEL_KEY in metadata:
+        weight, padding = _unsquare_kernel(weight, padding, dilation, metadata[KERNEL_KEY], where)
+        kernel = weight.shape[2:]
     _check_window(in_shape[1:], kernel, stride, padding, dilation, where)
     bias = _param(node, "bias", (weight.shape[0],), where, default=0.0)
     cls = Conv1dOp if rank == 1 else Conv2dOp
@@ -1302,9 +1308,66 @@ def _export_conv(op: ConvOpBase) -> nir.NIRNode:
             dilation=dilation[0],
             **common,
         )
+    square = _square_kernel(common["weight"], padding, dilation)
+    if square is not None:
+        common["weight"], padding = square
+        metadata[KERNEL_KEY] = np.array(weight.shape[2:], np.int64)
     return nir.Conv2d(
         input_shape=tuple(spatial), stride=stride, padding=padding, dilation=dilation, **common
     )
+
+
+KERNEL_KEY = "kernel"
+"""Node metadata key of a conv2d whose kernel was exported padded to a square: its own size."""
+
+
+def _square_kernel(
+    weight: np.ndarray, padding: Sequence[int], dilation: Sequence[int]
+) -> tuple[np.ndarray, tuple[int, int]] | None:
+    """A non-square conv2d kernel zero-padded on its short axis to the long one, with that
+    axis's padding grown by the same number of (dilated) steps: the same outputs, and what
+    NIR 1.0 needs (it takes `weight.shape[2]` as the kernel size of both axes, so its type
+    check rejects any other kernel). None for a square kernel, or when the sizes differ by
+    an odd number (no symmetric padding then: such a file is read without NIR's check)."""
+    kh, kw = weight.shape[2:]
+    if kh == kw or (kh - kw) % 2:
+        return None
+    short = 2 if kh < kw else 3
+    half = abs(kh - kw) // 2
+    widths = [(0, 0)] * 4
+    widths[short] = (half, half)
+    grown = list(padding)
+    grown[short - 2] += half * dilation[short - 2]
+    return np.pad(weight, widths), (grown[0], grown[1])
+
+
+def _unsquare_kernel(
+    weight: np.ndarray, padding: tuple[int, ...], dilation: tuple[int, ...], kernel: Any, where: str
+) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The inverse of `_square_kernel`, from the node's metadata `kernel`; fails naming the
+    node when the metadata does not describe the weight and padding."""
+    size = _ints(kernel, 2, where, f"metadata '{KERNEL_KEY}'")
+    out = list(padding)
+    rows, cols = slice(None), slice(None)
+    for axis, (have, want) in enumerate(zip(weight.shape[2:], size, strict=True)):
+        cut = (have - want) // 2
+        if want < 1 or want > have or (have - want) % 2 or out[axis] < cut * dilation[axis]:
+            raise NIRImportError(
+                f"{where}: metadata '{KERNEL_KEY}' = {list(size)} does not fit the weight "
+                f"{list(weight.shape)} and padding {list(padding)}"
+            )
+        out[axis] -= cut * dilation[axis]
+        if axis == 0:
+            rows = slice(cut, have - cut)
+        else:
+            cols = slice(cut, have - cut)
+    kept = weight[:, :, rows, cols]
+    if np.count_nonzero(weight) != np.count_nonzero(kept):
+        raise NIRImportError(
+            f"{where}: metadata '{KERNEL_KEY}' = {list(size)} but the weight has nonzero taps "
+            "outside that kernel (drop the metadata key to read the padded kernel)"
+        )
+    return np.ascontiguousarray(kept), tuple(out)
 
 
 def _export_pool(op: PoolOpBase) -> nir.NIRNode:

@@ -13,7 +13,7 @@ import pytest
 from conftest import DATA, GraphBuilder
 from xdsl.dialects.builtin import ModuleOp, StringAttr
 
-from snn_dialect.diagnostics import NIRExportError, NIRImportError
+from snn_dialect.diagnostics import NIRExportError, NIRImportError, SNNWarning
 from snn_dialect.nir_io import (
     DEFAULT_DT,
     export_nir,
@@ -385,6 +385,38 @@ def test_grouped_conv_files_pass_nirs_own_type_check(rank: int, tmp_path):
         warnings.simplefilter("error")  # no "NIR's type check rejects the file"
         again = import_nir(tmp_path / "net.nir")
     assert str(again) == str(module)  # weights, groups, moments and rates come back
+
+
+@pytest.mark.parametrize(
+    ("kernel", "padding", "dilation", "groups"),
+    [((3, 1), (1, 0), (1, 1), 1), ((1, 5), (0, 2), (1, 2), 2), ((2, 4), (0, 1), (1, 1), 1)],
+)
+def test_non_square_kernels_pass_nirs_own_type_check(kernel, padding, dilation, groups, tmp_path):
+    """NIR 1.0 takes weight.shape[2] as the kernel size of both axes: the file holds the
+    kernel zero-padded to a square (padding grown to match) and its size in metadata."""
+    b = GraphBuilder([4, 9, 9], dt=1e-3)
+    weight = rand(4, 4 // groups, *kernel)
+    conv = b.add(Conv2dOp(b.inputs[0], weight, rand(4, seed=1), (1, 2), padding, dilation, groups))
+    module = import_nir(export_nir(b.module(conv)), name="net")
+    write_nir(module, tmp_path / "net.nir")
+    read = nir.read(tmp_path / "net.nir")  # the default type check, no fallback
+    node = next(n for n in read.nodes.values() if isinstance(n, nir.Conv2d))
+    assert node.weight.shape[2] == node.weight.shape[3] == max(kernel)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert str(import_nir(tmp_path / "net.nir")) == str(module)
+
+
+def test_kernel_sides_of_odd_difference_are_read_without_nirs_check(tmp_path):
+    """No symmetric padding makes a 2x1 kernel square: written as it is, read back exactly
+    through the fallback (one warning)."""
+    b = GraphBuilder([2, 6, 6], dt=1e-3)
+    conv = Conv2dOp(b.inputs[0], rand(3, 2, 2, 1), rand(3), (1, 1), (0, 0), (1, 1), 1)
+    module = b.module(b.add(conv))
+    module = import_nir(export_nir(module), name="net")
+    write_nir(module, tmp_path / "net.nir")
+    with pytest.warns(SNNWarning, match="NIR's type check rejects the file"):
+        assert str(import_nir(tmp_path / "net.nir")) == str(module)
 
 
 def test_grouped_conv_metadata_that_does_not_fit_is_one_line(tmp_path):
