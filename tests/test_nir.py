@@ -728,3 +728,16 @@ def test_graph_without_input_is_rejected():
     g = graph({"o": nir.Output(np.array([2]))}, [])
     with pytest.raises(NIRImportError, match="no Input node"):
         import_nir(g)
+
+
+def test_kernel_metadata_that_does_not_fit_is_one_line(tmp_path):
+    b = GraphBuilder([2, 6, 6], dt=1e-3)
+    conv = Conv2dOp(b.inputs[0], rand(3, 2, 3, 1), rand(3), (1, 1), (1, 0), (1, 1), 1)
+    write_nir(b.module(b.add(conv)), tmp_path / "net.nir")
+    with h5py.File(tmp_path / "net.nir", "r+") as f:
+        node = next(g for g in f["node/nodes"].values() if g["type"][()] == b"Conv2d")
+        del node["metadata/kernel"]
+        node["metadata"].create_dataset("kernel", data=np.array([1, 1]))  # taps 0 and 2 are set
+    with pytest.raises(NIRImportError, match="nonzero taps outside that kernel") as e:
+        import_nir(tmp_path / "net.nir")
+    assert "\n" not in str(e.value)
