@@ -42,10 +42,15 @@ def _dense_ordered(x: Any, wt: Any, bias: Any, out: Any, skip: bool) -> None:  #
         row = x[r]
         acc = out[r]
         acc[:] = 0.0
-        m = 0
-        for j in range(k_in):  # branch-free: the indices of the terms to add, in order
-            active[m] = j
-            m += (row[j] != 0.0) or not skip
+        m = k_in
+        if skip:
+            m = 0
+            for j in range(k_in):  # branch-free: the indices of the terms to add, in order
+                active[m] = j
+                m += row[j] != 0.0
+        else:
+            for j in range(k_in):
+                active[j] = j
         q = 0
         while q + 8 <= m:  # eight terms per pass over the row, still added one by one
             j0, j1, j2, j3 = active[q], active[q + 1], active[q + 2], active[q + 3]
