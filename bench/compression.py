@@ -51,8 +51,13 @@ DRAWS = 5
 CALIBRATION = 100
 """Training images whose `DRAWS` draws form the calibration set."""
 SPARSITIES = (0.5, 0.7, 0.8, 0.9)
-BUDGETED = (("magnitude", ()), ("calibrated", ()), ("calibrated", (8, 4)))
-"""(method, weight widths) of the budgeted searches."""
+BUDGETED = (
+    ("magnitude", (), 0.95),
+    ("calibrated", (), 0.5),
+    ("calibrated", (), 0.95),
+    ("calibrated", (8, 4), 0.95),
+)
+"""(method, weight widths, confidence) of the budgeted searches."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -305,10 +310,11 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
             log(lines[-1])
     lines += [
         "",
-        "| budgeted search (1 point) | weights dense -> kept | compression | validation | test |",
-        "|---|---|---|---|---|",
+        "| budgeted search (1 point) | confidence | weights dense -> kept | compression "
+        "| sparsity per layer | validation | test |",
+        "|---|---|---|---|---|---|---|",
     ]
-    for method, bits in BUDGETED:
+    for method, bits, confidence in BUDGETED:
         start = time.perf_counter()
         result, report = compress(
             module,
@@ -319,13 +325,16 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
             bits=bits,
             method=method,
             progress=True,
+            confidence=confidence,
         )
         acc = accuracy_of(sim_counts(result, test), test.labels)
         width = "float" if report.bits == 32 else f"{report.bits}-bit"
+        layers = ", ".join(f"{s:.0%}" for s in report.layer_sparsity.values())
         lines.append(
-            f"| {method}, {width} | {report.weights_before} -> {report.weights_after} | "
-            f"{report.compression:.2f}x | {report.baseline:.2%} -> {report.achieved:.2%} | "
-            f"{dense:.2%} -> {acc:.2%} ({100 * (acc - dense):+.1f}) |"
+            f"| {method}, {width} | {confidence:g} | {report.weights_before} -> "
+            f"{report.weights_after} | {report.compression:.2f}x | {layers} | "
+            f"{report.baseline:.2%} -> {report.achieved:.2%} | "
+            f"{dense:.2%} -> {acc:.2%} ({100 * (acc - dense):+.2f}) |"
         )
         log(lines[-1] + f" ({time.perf_counter() - start:.0f} s)")
     return lines
