@@ -14,15 +14,19 @@ of a network, and keeps the most compressed one that stays within the budget.
 3. **Allocation**: for a global scale `mu`, layer `l` with `n_l` weights takes the grid
    sparsity `s` that maximises `mu * n_l * s / N - d_l(s)` (weights removed against distance
    added: the Lagrangian of "most weights removed for a given total distance"). Sweeping `mu`
-   gives a sequence of plans of growing total sparsity.
-4. **Search**: bisection over that sequence for the sparsest plan whose metric on the
+   gives a sequence of plans of growing total sparsity. A second sequence takes the
+   per-layer sparsities of the method's global ranking (`scope=global`) at the total
+   sparsities of `GLOBAL_GRID`.
+4. **Search**: bisection over each sequence for the sparsest plan whose metric on the
    validation inputs stays within `max_drop` points of the dense network's (assuming that a
-   sparser plan of the sequence never does better). With sequential calibration (the
+   sparser plan of a sequence never does better); the sparser of the two is kept. With
+   `confidence` above 0.5, the measured drop plus that one-sided normal margin of the
+   per-sample losses must stay within budget (`Budget`). With sequential calibration (the
    default, for methods that read the profile) a candidate's ops are pruned in body order,
    each on a new profile of the candidate pruned so far. The metric is the
    task accuracy with labels (argmax of output spike counts, or of the mean output value for
    non-spiking outputs; see `snn_dialect.drift`), else the share of validation samples whose
-   most active output is unchanged (a collapse to silence scores near 0). The plan found
+   most active output is unchanged (a collapse to silence scores near 0). The plan kept
    is then refined greedily: one layer at a time goes to its next grid sparsity (the most
    weights per distance first) while the validation metric stays within budget (`refine`).
    With `bits`, each width is checked on the float result (`snn-quantize{bits=b
