@@ -261,7 +261,7 @@ def pipeline_error(spec: str, error: BaseException, passes: Sequence[str]) -> st
     return f"-p '{spec}': {text}"
 
 
-def _message(e: BaseException, where: str) -> str:
+def message(e: BaseException, where: str) -> str:
     """The one line for an error raised while running on `where`."""
     if isinstance(e, SNNError):
         return str(e.at(where))
@@ -312,6 +312,6 @@ def main(argv: Sequence[str], commands: Sequence[tuple[str, str]] = ()) -> int:
         print(f"{PROG}: error: interrupted", file=sys.stderr)
         return 130
     except Exception as e:
-        print(f"{PROG}: error: {_one_line(_message(e, where))}", file=sys.stderr)
+        print(f"{PROG}: error: {_one_line(message(e, where))}", file=sys.stderr)
         return 1
     return 0

@@ -1,8 +1,9 @@
 """Registers the `snn` dialect and its passes with `xdsl-opt` (entry point `xdsl.universe`).
 
-Imports stay inside the factories: every `xdsl-opt` start loads every plugin. The one
-exception is `snn_dialect.dense_text`, installed here because it replaces how `xdsl-opt`
-reads and writes MLIR files, which it sets up right after loading the plugins.
+Imports stay inside the factories: every `xdsl-opt` start loads every plugin. The
+exceptions are installed here: `snn_dialect.dense_text`, because it replaces how `xdsl-opt`
+reads and writes MLIR files, which it sets up right after loading the plugins, and
+`snn_dialect.stock_errors`, which prints `xdsl-opt`'s diagnostics as one line.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from xdsl.passes import ModulePass
 from xdsl.universe import Universe
 
 from snn_dialect.dense_text import install as _install_dense_text
+from snn_dialect.stock_errors import install as _install_stock_errors
 
 _install_dense_text()
+_install_stock_errors()
 
 
 def _snn_dialect() -> Dialect:
