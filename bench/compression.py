@@ -22,10 +22,14 @@ Data (seeded): the 1797 images are split FIRST into disjoint sets of originals, 
 validation 397, test 400. Each held-out set is then enlarged with `DRAWS` = 5 independent
 rate-code draws of its own images (1985 validation and 2000 test samples), which averages
 out the noise of the spike coding (not that of which images were held out); calibration is
-5 draws of the first 100 training images (500 samples). No set sees another's originals, and
-the test set is seen by nothing but the final measurements.
+5 draws of the first 100 training images (500 samples). The validation originals are then
+halved by image: the first 199 (995 samples) stay validation, on which the search selects;
+the other 198 (990 samples) form the confirmation set, on which the chosen network must also
+hold (`compress(..., confirmation=...)`). No set sees another's originals, and the test set is
+seen by nothing but the final measurements (its images and draws are those of the split
+above, unchanged by the halving).
 
-    python bench/compression.py [--nets mlp,conv] [--epochs N] [--out DIR]
+    python bench/compression.py [--nets mlp,conv] [--epochs N] [--out DIR] [--budgeted-only]
 
 Needs torch, snntorch and scikit-learn (`pip install -e '.[bench]'`). Prints Markdown.
 """
@@ -50,6 +54,8 @@ DRAWS = 5
 """Independent rate-code draws of each calibration, validation and test image."""
 CALIBRATION = 100
 """Training images whose `DRAWS` draws form the calibration set."""
+VALIDATION_KEPT = 199
+"""Validation originals that stay validation; the rest of them form the confirmation set."""
 SPARSITIES = (0.5, 0.7, 0.8, 0.9)
 BUDGETED = (
     ("magnitude", (), 0.95),
@@ -117,6 +123,14 @@ def digits_splits(image_shape: tuple[int, ...]) -> Digits:
         x, y = parts[name]
         x, y = np.concatenate([x] * DRAWS), np.tile(y, DRAWS)
         sets[name] = Split(encode(x, image_shape, rng), y)
+    # halve validation by original image (draw-major order: sample j shows image j % n)
+    whole = sets["validation"]
+    image = np.arange(len(whole.labels)) % SPLITS["validation"]
+    for name, keep in (
+        ("validation", image < VALIDATION_KEPT),
+        ("confirmation", image >= VALIDATION_KEPT),
+    ):
+        sets[name] = Split(whole.spikes[:, keep], whole.labels[keep])
     return Digits(train_images, train_labels, sets)
 
 
@@ -261,7 +275,7 @@ def trained_network(kind: str, data: Digits, epochs: int, out: Path, log):
     return net
 
 
-def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
+def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = False) -> list[str]:
     import nir
     import torch
     from snntorch.export_nir import export_to_nir
@@ -273,7 +287,7 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
 
     shape = (64,) if kind == "mlp" else (1, 8, 8)
     data = digits_splits(shape)
-    for name in ("calibration", "validation", "test"):
+    for name in ("calibration", "validation", "confirmation", "test"):
         np.savez(out / f"{kind}_{name}.npz", input=data[name].spikes, labels=data[name].labels)
     net = trained_network(kind, data, epochs, out, log)
     graph = export_to_nir(net, torch.from_numpy(data["test"].spikes[0, :1]), ignore_dims=[0])
@@ -295,7 +309,7 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
     ]
     profiled = module.clone()
     annotate_firing_rates(profiled, data["calibration"].spikes)
-    for method, spec in PRUNE_SPECS.items():
+    for method, spec in {} if budgeted_only else PRUNE_SPECS.items():
         for scope in ("global", "layer"):
             cells = []
             for s in SPARSITIES:
@@ -311,8 +325,8 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
     lines += [
         "",
         "| budgeted search (1 point) | confidence | weights dense -> kept | compression "
-        "| sparsity per layer | validation | test |",
-        "|---|---|---|---|---|---|---|",
+        "| sparsity per layer | validation | confirmation | test |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for method, bits, confidence in BUDGETED:
         start = time.perf_counter()
@@ -326,6 +340,8 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
             method=method,
             progress=True,
             confidence=confidence,
+            confirmation=data["confirmation"].spikes,
+            confirmation_labels=data["confirmation"].labels,
         )
         acc = accuracy_of(sim_counts(result, test), test.labels)
         width = "float" if report.bits == 32 else f"{report.bits}-bit"
@@ -334,6 +350,7 @@ def bench_net(kind: str, epochs: int, out: Path, log) -> list[str]:
             f"| {method}, {width} | {confidence:g} | {report.weights_before} -> "
             f"{report.weights_after} | {report.compression:.2f}x | {layers} | "
             f"{report.baseline:.2%} -> {report.achieved:.2%} | "
+            f"{report.confirmation_baseline:.2%} -> {report.confirmation_achieved:.2%} | "
             f"{dense:.2%} -> {acc:.2%} ({100 * (acc - dense):+.2f}) |"
         )
         log(lines[-1] + f" ({time.perf_counter() - start:.0f} s)")
@@ -344,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--nets", default="mlp,conv")
     parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument(
+        "--budgeted-only", action="store_true", help="skip the table of pruning methods"
+    )
     parser.add_argument("--out", default=None, help="keep the NIR, .npz and trained weights here")
     args = parser.parse_args(argv)
 
@@ -358,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
     for kind in args.nets.split(","):
-        lines += [*bench_net(kind, args.epochs, out, log), ""]
+        lines += [*bench_net(kind, args.epochs, out, log, args.budgeted_only), ""]
     print("\n".join(lines))
     return 0
 

@@ -38,10 +38,18 @@ of a network, and keeps the most compressed one that stays within the budget.
    fan-out (then quantization, which must come last), and the result is measured again on the
    validation inputs: the report gives that final figure.
 
+6. **Confirmation** (optional, `confirmation` inputs, labelled like the validation ones): the
+   search keeps the luckiest of many candidates measured on one validation set, so its
+   validation figure is biased upwards. The candidate chosen for each width is measured once
+   on the confirmation inputs; when it misses the budget there, the candidates of that width
+   that passed validation are tried in order of falling sparsity, and the first that holds on
+   confirmation is kept (the dense float network when none does). Few looks, so little
+   selection on the confirmation set.
+
 Calibration and validation data must be different files (or arrays): the search never
-measures its budget on the data it calibrated on. `compress(model, calibration, validation,
-labels, max_drop=1.0)` returns the compressed model (the same kind as `model`) and a
-`CompressionReport`.
+measures its budget on the data it calibrated on; confirmation data must differ from both.
+`compress(model, calibration, validation, labels, max_drop=1.0)` returns the compressed
+model (the same kind as `model`) and a `CompressionReport`.
 """
 
 from __future__ import annotations
@@ -146,6 +154,15 @@ class CompressionReport:
     steps: list[Step] = field(default_factory=list)
     sensitivity: dict[str, dict[str, float]] = field(default_factory=dict)
     drift: dict[str, Any] = field(default_factory=dict)
+    confirmation: str | None = None
+    """The data set the chosen candidate was confirmed on (None: no confirmation)."""
+    confirmation_baseline: float | None = None
+    """The dense network's metric on the confirmation inputs."""
+    confirmation_achieved: float | None = None
+    """The compressed network's metric on the confirmation inputs."""
+    confirmation_within: bool | None = None
+    confirmation_steps: list[Step] = field(default_factory=list)
+    """Candidates measured on the confirmation inputs, in order."""
 
     def _confidence_text(self) -> str:
         return f" at {self.confidence:.0%} confidence" if self.confidence > 0.5 else ""
@@ -171,10 +188,23 @@ class CompressionReport:
                 f"  {self.metric} on {self.validation}: {self.baseline:.2%} -> "
                 f"{self.achieved:.2%} ({100 * (self.achieved - self.baseline):+.2f} points; "
                 f"budget -{self.max_drop:g}{self._confidence_text()}, {verdict})",
+                *self._confirmation_lines(),
                 f"  calibration: {self.calibration}; {len(self.steps)} candidates measured on "
                 f"{self.validation} in {self.seconds:.1f} s",
             ]
         )
+
+    def _confirmation_lines(self) -> list[str]:
+        if self.confirmation is None:
+            return []
+        assert self.confirmation_baseline is not None and self.confirmation_achieved is not None
+        verdict = "within" if self.confirmation_within else "OUTSIDE"
+        change = 100 * (self.confirmation_achieved - self.confirmation_baseline)
+        return [
+            f"  {self.metric} on {self.confirmation}: {self.confirmation_baseline:.2%} -> "
+            f"{self.confirmation_achieved:.2%} ({change:+.2f} points; {verdict}); "
+            f"{len(self.confirmation_steps)} candidates measured on it"
+        ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -414,9 +444,11 @@ def compress(
     bits: Sequence[int] = (),
     method: str = "calibrated",
     progress: bool = False,
-    names: tuple[str, str] = ("calibration", "validation"),
+    names: Sequence[str] = ("calibration", "validation", "confirmation"),
     sequential: bool = True,
     confidence: float = 0.5,
+    confirmation: Data | None = None,
+    confirmation_labels: np.ndarray | None = None,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -427,7 +459,9 @@ def compress(
     report names the two data sets; `sequential`: calibrate each pruned op on the profile of
     the candidate pruned so far (methods that read the profile); `confidence` in [0.5, 1): the
     drop must stay within budget with this one-sided confidence, its measured value plus a
-    normal margin of the per-sample losses (0.5: the measured drop)."""
+    normal margin of the per-sample losses (0.5: the measured drop); `confirmation` (with
+    `confirmation_labels` when `labels` are given, and a third entry in `names`): inputs on
+    which the chosen candidate must also stay within budget (see the module docstring)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
 
@@ -442,6 +476,17 @@ def compress(
         a.shape == b.shape and np.array_equal(a, b) for a, b in zip(cal, val, strict=True)
     ):
         raise CompressionError("calibration and validation data must differ")
+    conf = None if confirmation is None else _as_list(confirmation)
+    conf_name = names[2] if len(names) > 2 else "confirmation"
+    if conf is not None:
+        _check_data(graph, conf, conf_name)
+        for other, other_name in ((cal, names[0]), (val, names[1])):
+            if _same(conf, other):
+                raise CompressionError(f"confirmation and {other_name} data must differ")
+        if (labels is None) != (confirmation_labels is None):
+            raise CompressionError(
+                "labels must be given for both validation and confirmation, or for neither"
+            )
     if not (max_drop >= 0 and np.isfinite(max_drop)):
         raise CompressionError(f"max_drop must be a number of points >= 0, got {max_drop}")
     if not 0.5 <= confidence < 1:
@@ -454,6 +499,11 @@ def compress(
         classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
         check_labels(labels, val[0].shape[1], classes, where=f"{names[1]} labels")
         labels = labels.astype(np.int64)
+    if confirmation_labels is not None and conf is not None:
+        confirmation_labels = np.asarray(confirmation_labels)
+        classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
+        check_labels(confirmation_labels, conf[0].shape[1], classes, where=f"{conf_name} labels")
+        confirmation_labels = confirmation_labels.astype(np.int64)
     if not _synapse_positions(graph):
         raise CompressionError("the network has no synapse op to prune")
 
@@ -493,6 +543,7 @@ def compress(
         )
 
     steps: list[Step] = []
+    passed: list[_Found] = []
 
     calibrated_rounding = method != "magnitude"
 
@@ -515,6 +566,8 @@ def compress(
             budget.margin(scores),
         )
         steps.append(step)
+        if step.within:
+            passed.append(_Found(plan, width, step.sparsity, step.metric))
         log(
             f"compress: {width}-bit sparsity {step.sparsity:.1%}: {metric.name} "
             f"{step.metric:.2%}{f' (margin {step.margin:.2f})' if step.margin else ''} "
@@ -559,6 +612,37 @@ def compress(
             continue
         quantized.append(_Found(best_plan, width, candidates.sparsity(best_plan), 0.0))
     found = quantized or found
+    confirm_steps: list[Step] = []
+    if conf is not None:
+        reference_conf = simulate(module, conf).outputs[0]
+        conf_metric = Metric(graph, reference_conf, confirmation_labels)
+        conf_budget = Budget(conf_metric.correct(reference_conf), max_drop, confidence)
+
+        def confirmed(candidate: _Found) -> bool:
+            built = candidates.build(candidate.plan)
+            if candidate.bits != FLOAT_BITS:
+                quantize(built, candidate.bits)
+            scores = conf_metric.correct(simulate(built, conf).outputs[0])
+            step = Step(
+                candidate.bits,
+                candidate.sparsity,
+                float(scores.mean()),
+                conf_budget.holds(scores),
+                conf_budget.margin(scores),
+            )
+            confirm_steps.append(step)
+            log(
+                f"compress: confirmation of {candidate.bits}-bit sparsity "
+                f"{candidate.sparsity:.1%}: {conf_metric.name} {step.metric:.2%} "
+                f"({'within' if step.within else 'outside'} budget on {conf_name})"
+            )
+            return step.within
+
+        found = [
+            confirm(f, passed, confirmed)
+            or _Found(tuple(0.0 for _ in f.plan), FLOAT_BITS, 0.0, baseline)
+            for f in found
+        ]
     size = [(f.bits * (1 - f.sparsity), f.bits) for f in found]
     chosen = found[min(range(len(found)), key=lambda i: size[i])]
 
@@ -571,6 +655,16 @@ def compress(
     final_scores = metric.correct(outputs[0])
     achieved = float(final_scores.mean())
     drift = compare_outputs(graph, [reference_val], outputs[:1], labels)
+    confirmation_fields: dict[str, Any] = {}
+    if conf is not None:
+        conf_scores = conf_metric.correct(simulate(result, conf).outputs[0])
+        confirmation_fields = {
+            "confirmation": conf_name,
+            "confirmation_baseline": conf_metric(reference_conf),
+            "confirmation_achieved": float(conf_scores.mean()),
+            "confirmation_within": conf_budget.holds(conf_scores),
+            "confirmation_steps": confirm_steps,
+        }
     _record(result, method, chosen, baseline, achieved, max_drop, metric.name)
     after = graph_stats(result)
     report = CompressionReport(
@@ -597,9 +691,31 @@ def compress(
             for name, row in zip(candidates.names, distances, strict=True)
         },
         drift=_drift_dict(drift),
+        **confirmation_fields,
     )
     log(f"compress: done in {report.seconds:.1f} s")
     return back(result), report
+
+
+def confirm(
+    chosen: _Found, passed: Sequence[_Found], holds: Callable[[_Found], bool]
+) -> _Found | None:
+    """The first candidate that `holds` (on the confirmation inputs), trying `chosen` and then
+    the candidates of its width that passed validation and are less sparse, sparsest first
+    (each plan once); None when none holds."""
+    order = [chosen]
+    seen = {chosen.plan}
+    for f in sorted(passed, key=lambda f: -f.sparsity):
+        if f.bits == chosen.bits and f.sparsity <= chosen.sparsity and f.plan not in seen:
+            seen.add(f.plan)
+            order.append(f)
+    return next((f for f in order if holds(f)), None)
+
+
+def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
+    return len(a) == len(b) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(a, b, strict=True)
+    )
 
 
 def refine(
@@ -737,6 +853,11 @@ def compress_args(p: Any) -> None:
     p.add_argument("--dt", type=float, default=None, help="time step (s) for a NIR model")
     p.add_argument("--calibration", required=True, help=".npz of inputs to profile on")
     p.add_argument("--validation", required=True, help=".npz of inputs the budget is measured on")
+    p.add_argument(
+        "--confirmation",
+        default=None,
+        help=".npz of inputs (same --labels key) on which the chosen network must also hold",
+    )
     p.add_argument("--labels", default=None, help="array of class labels in --validation")
     p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
     p.add_argument(
@@ -772,11 +893,21 @@ def run_compress(args: Any) -> None:
             check_writable(path)
     if Path(args.calibration).resolve() == Path(args.validation).resolve():
         raise SNNError("calibration and validation must be different files", args.validation)
+    if args.confirmation is not None:
+        for other, what in ((args.calibration, "calibration"), (args.validation, "validation")):
+            if Path(args.confirmation).resolve() == Path(other).resolve():
+                raise SNNError(
+                    f"confirmation and {what} must be different files", args.confirmation
+                )
     module = load_module(args.model, args.dt)
     graph = find_graph(module, args.model)
     calibration = load_inputs(args.calibration, graph)
     validation = load_inputs(args.validation, graph)
     labels = load_labels(args.validation, args.labels, validation, graph)
+    confirmation, confirmation_labels = None, None
+    if args.confirmation is not None:
+        confirmation = load_inputs(args.confirmation, graph)
+        confirmation_labels = load_labels(args.confirmation, args.labels, confirmation, graph)
     try:
         result, report = compress(
             module,
@@ -787,8 +918,10 @@ def run_compress(args: Any) -> None:
             args.bits,
             args.method,
             progress=True,
-            names=(args.calibration, args.validation),
+            names=(args.calibration, args.validation, args.confirmation or "confirmation"),
             confidence=args.confidence,
+            confirmation=confirmation,
+            confirmation_labels=confirmation_labels,
         )
     except CompressionError as e:
         raise SNNError(str(e), args.model) from e

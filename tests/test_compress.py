@@ -14,7 +14,15 @@ import numpy as np
 import pytest
 from conftest import DATA
 
-from snn_dialect.compress import Budget, CompressionError, allocation_plans, compress, refine
+from snn_dialect.compress import (
+    Budget,
+    CompressionError,
+    _Found,
+    allocation_plans,
+    compress,
+    confirm,
+    refine,
+)
 from snn_dialect.drift import per_sample, winners
 from snn_dialect.nir_io import import_nir
 from snn_dialect.simulator import simulate
@@ -145,6 +153,63 @@ def test_python_errors():
         compress(module, x, spikes(1), confidence=1.0)
 
 
+def test_confirmation_backs_off_to_a_less_sparse_candidate(searched):
+    module, val, result, report = searched
+    # confirmation samples on which the validation-chosen network disagrees with the dense one
+    pool = spikes(7, samples=300)
+    differs = predictions(result, pool) != predictions(module, pool)
+    assert differs.sum() >= 3
+    conf = pool[:, differs]
+    confirmed, again = compress(module, spikes(0), val, max_drop=10.0, confirmation=conf)
+    first = again.confirmation_steps[0]
+    assert first.sparsity == pytest.approx(report.sparsity) and not first.within
+    assert [s.within for s in again.confirmation_steps] == [False] * (
+        len(again.confirmation_steps) - 1
+    ) + [True] or (again.sparsity == 0.0 and not any(s.within for s in again.confirmation_steps))
+    sparsities = [s.sparsity for s in again.confirmation_steps]
+    assert sparsities == sorted(sparsities, reverse=True) and len(set(sparsities)) == len(
+        sparsities
+    )
+    # every candidate tried after the first passed validation, in the same search
+    passed = {round(s.sparsity, 9) for s in again.steps if s.within and s.bits == 32}
+    assert all(round(s, 9) in passed for s in sparsities[1:])
+    assert again.sparsity < report.sparsity and again.within_budget
+    assert again.confirmation_within
+    agreement = float((predictions(confirmed, conf) == predictions(module, conf)).mean())
+    assert again.confirmation_baseline == 1.0
+    assert again.confirmation_achieved == pytest.approx(agreement) and agreement >= 0.9 - 1e-9
+    assert "argmax agreement on confirmation: 100.00% -> " in again.summary()
+
+
+def test_confirm_tries_less_sparse_candidates_of_the_same_width_once_each():
+    def found(sparsity: float, bits: int = 32) -> _Found:
+        return _Found((sparsity,), bits, sparsity, 0.0)
+
+    passed = [found(0.4), found(0.7), found(0.4), found(0.9), found(0.6, 8), found(0.5)]
+    looked: list[float] = []
+
+    def holds(f: _Found) -> bool:
+        looked.append(f.sparsity)
+        return f.sparsity <= 0.4
+
+    assert confirm(found(0.7), passed, holds) == found(0.4)
+    assert looked == [0.7, 0.5, 0.4]
+    assert confirm(found(0.7), passed, lambda f: False) is None
+
+
+def test_confirmation_errors():
+    module = import_nir(BRAILLE)
+    cal, val = spikes(0), spikes(1)
+    with pytest.raises(CompressionError, match="confirmation and calibration data must differ"):
+        compress(module, cal, val, confirmation=cal.copy())
+    with pytest.raises(CompressionError, match="confirmation and validation data must differ"):
+        compress(module, cal, val, confirmation=val.copy())
+    with pytest.raises(CompressionError, match=r"confirmation: input 0 has shape \[40, 12, 11\]"):
+        compress(module, cal, val, confirmation=spikes(2)[..., :11])
+    with pytest.raises(CompressionError, match="labels must be given for both validation and"):
+        compress(module, cal, val, labels=np.zeros(12, np.int64), confirmation=spikes(2))
+
+
 # --------------------------------------------------------------------------------------------
 # Command line (a subprocess, as users run it)
 # --------------------------------------------------------------------------------------------
@@ -165,6 +230,8 @@ def files(tmp_path_factory) -> Path:
     np.savez(d / "other.npz", spikes=spikes(2), more=spikes(3))
     np.savez(d / "narrow.npz", input=spikes(2)[..., :10])
     np.savez(d / "short.npz", input=val, y=np.zeros(5, np.int64))
+    conf = spikes(4)
+    np.savez(d / "conf.npz", input=conf, y=np.maximum(predictions(module, conf), 0))
     return d
 
 
@@ -182,6 +249,44 @@ def test_cli_writes_the_network_and_the_report(files):
     assert data["within_budget"] is True
     compressed = import_nir(out)
     assert graph_stats(compressed).synapses == data["weights_after"]
+
+
+def test_cli_confirmation_is_reported(files):
+    out, report = files / "out_c.mlir", files / "r_c.json"
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
+        files / "val.npz", "--confirmation", files / "conf.npz", "--labels", "y",
+        "--max-drop", "5.0", "-o", out, "--json", report,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(report.read_text())
+    assert data["confirmation"] == str(files / "conf.npz")
+    assert data["confirmation_within"] is True and data["confirmation_steps"]
+    assert f"accuracy on {files / 'conf.npz'}: 100.00% -> " in done.stdout
+    assert f"accuracy on {files / 'val.npz'}: 100.00% -> " in done.stdout
+    assert str(files / "cal.npz") in done.stdout
+
+
+@pytest.mark.parametrize(
+    ("confirmation", "message"),
+    [
+        ("val.npz", "confirmation and validation must be different files"),
+        ("cal.npz", "confirmation and calibration must be different files"),
+        ("narrow.npz", "has shape [40, 12, 10], input 'input' needs [T, B, 12]"),
+        ("short.npz", "expected one label per sample (12)"),
+    ],
+)
+def test_cli_bad_confirmation_is_one_line(files, confirmation, message):
+    out = files / "bad_c.mlir"
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
+        files / "val.npz", "--confirmation", files / confirmation, "--labels", "y", "-o", out,
+    )  # fmt: skip
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("snn-opt: error: ") and message in lines[0]
+    assert not out.exists()
 
 
 @pytest.mark.parametrize(
