@@ -303,10 +303,13 @@ def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = Fals
         f"### `{kind}`: {weights} weights; dense test accuracy {dense:.2%} in the simulator, "
         f"{accuracy_of(theirs, test.labels):.2%} in snnTorch ({same:.1%} of test samples with "
         "identical output spike counts)",
-        "",
-        "| method | scope | " + " | ".join(f"{s:.0%}" for s in SPARSITIES) + " |",
-        "|---|---|" + "---|" * len(SPARSITIES),
     ]
+    if not budgeted_only:
+        lines += [
+            "",
+            "| method | scope | " + " | ".join(f"{s:.0%}" for s in SPARSITIES) + " |",
+            "|---|---|" + "---|" * len(SPARSITIES),
+        ]
     profiled = module.clone()
     annotate_firing_rates(profiled, data["calibration"].spikes)
     for method, spec in {} if budgeted_only else PRUNE_SPECS.items():
