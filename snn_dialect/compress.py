@@ -822,28 +822,27 @@ def _bits_list(text: str) -> list[int]:
     return values
 
 
-def _points(text: str) -> float:
+def _number(text: str, holds: Callable[[float], bool], requirement: str) -> float:
+    """`text` as a float for argparse, refused in one line unless `holds(value)`."""
     import argparse
 
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not (np.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number of points >= 0: {text!r}")
+    if not holds(value):
+        raise argparse.ArgumentTypeError(f"{requirement}: {text!r}")
     return value
+
+
+def _points(text: str) -> float:
+    return _number(
+        text, lambda v: bool(np.isfinite(v)) and v >= 0, "must be a number of points >= 0"
+    )
 
 
 def _confidence(text: str) -> float:
-    import argparse
-
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.5 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must lie in [0.5, 1): {text!r}")
-    return value
+    return _number(text, lambda v: 0.5 <= v < 1, "must lie in [0.5, 1)")
 
 
 def compress_args(p: Any) -> None:

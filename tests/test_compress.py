@@ -267,6 +267,15 @@ def test_cli_confirmation_is_reported(files):
     assert str(files / "cal.npz") in done.stdout
 
 
+def assert_one_line_error(done, message, out):
+    """`snn-opt` failed with one line containing `message` and wrote no `out`."""
+    assert done.returncode != 0
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith("snn-opt: error: ") and message in lines[0]
+    assert not out.exists()
+
+
 @pytest.mark.parametrize(
     ("confirmation", "message"),
     [
@@ -282,11 +291,7 @@ def test_cli_bad_confirmation_is_one_line(files, confirmation, message):
         "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
         files / "val.npz", "--confirmation", files / confirmation, "--labels", "y", "-o", out,
     )  # fmt: skip
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("snn-opt: error: ") and message in lines[0]
-    assert not out.exists()
+    assert_one_line_error(done, message, out)
 
 
 @pytest.mark.parametrize(
@@ -307,8 +312,4 @@ def test_cli_bad_input_is_one_line(files, calibration, validation, extra, messag
         "compress", BRAILLE, "--calibration", files / calibration, "--validation",
         files / validation, *extra, "-o", out,
     )  # fmt: skip
-    assert done.returncode != 0
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert lines[0].startswith("snn-opt: error: ") and message in lines[0]
-    assert not out.exists()
+    assert_one_line_error(done, message, out)
