@@ -21,7 +21,8 @@ of a network, and keeps the most compressed one that stays within the budget.
    validation inputs stays within `max_drop` points of the dense network's (assuming that a
    sparser plan of a sequence never does better); the sparser of the two is kept. With
    `confidence` above 0.5, the measured drop plus that one-sided normal margin of the
-   per-sample losses must stay within budget (`Budget`). With sequential calibration (the
+   per-sample losses must stay within budget (`Budget`): the margin answers the selection
+   among many candidates on one validation set. With sequential calibration (the
    default, for methods that read the profile) a candidate's ops are pruned in body order,
    each on a new profile of the candidate pruned so far. The metric is the
    task accuracy with labels (argmax of output spike counts, or of the mean output value for
@@ -44,7 +45,9 @@ of a network, and keeps the most compressed one that stays within the budget.
    on the confirmation inputs; when it misses the budget there, the candidates of that width
    that passed validation are tried in order of falling sparsity, and the first that holds on
    confirmation is kept (the dense float network when none does). Few looks, so little
-   selection on the confirmation set.
+   selection on the confirmation set: there the plain measured drop must stay within
+   `max_drop` (no `confidence` margin; the confirmation inputs are independent of the
+   selection, and a margin on both sets would count the same uncertainty twice).
 
 Calibration and validation data must be different files (or arrays): the search never
 measures its budget on the data it calibrated on; confirmation data must differ from both.
@@ -132,8 +135,8 @@ class CompressionReport:
     max_drop: float
     """Points (percent) the metric may lose."""
     confidence: float
-    """One-sided confidence with which the drop must stay within `max_drop` (0.5: the
-    measured drop itself)."""
+    """One-sided confidence with which the validation drop must stay within `max_drop` (0.5:
+    the measured drop itself; the confirmation drop is checked as measured)."""
     baseline: float
     """The dense network's metric on the validation inputs."""
     achieved: float
@@ -161,6 +164,8 @@ class CompressionReport:
     confirmation_achieved: float | None = None
     """The compressed network's metric on the confirmation inputs."""
     confirmation_within: bool | None = None
+    """Whether the measured drop on the confirmation inputs stays within `max_drop` (no
+    confidence margin there)."""
     confirmation_steps: list[Step] = field(default_factory=list)
     """Candidates measured on the confirmation inputs, in order."""
 
@@ -202,7 +207,8 @@ class CompressionReport:
         change = 100 * (self.confirmation_achieved - self.confirmation_baseline)
         return [
             f"  {self.metric} on {self.confirmation}: {self.confirmation_baseline:.2%} -> "
-            f"{self.confirmation_achieved:.2%} ({change:+.2f} points; {verdict}); "
+            f"{self.confirmation_achieved:.2%} ({change:+.2f} points; budget "
+            f"-{self.max_drop:g} on the measured drop, {verdict}); "
             f"{len(self.confirmation_steps)} candidates measured on it"
         ]
 
@@ -461,7 +467,8 @@ def compress(
     drop must stay within budget with this one-sided confidence, its measured value plus a
     normal margin of the per-sample losses (0.5: the measured drop); `confirmation` (with
     `confirmation_labels` when `labels` are given, and a third entry in `names`): inputs on
-    which the chosen candidate must also stay within budget (see the module docstring)."""
+    which the chosen candidate's measured drop must also stay within `max_drop`, without the
+    margin (see the module docstring)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
 
@@ -616,7 +623,8 @@ def compress(
     if conf is not None:
         reference_conf = simulate(module, conf).outputs[0]
         conf_metric = Metric(graph, reference_conf, confirmation_labels)
-        conf_budget = Budget(conf_metric.correct(reference_conf), max_drop, confidence)
+        # the measured drop, no margin: the selection never saw these inputs
+        conf_budget = Budget(conf_metric.correct(reference_conf), max_drop, 0.5)
 
         def confirmed(candidate: _Found) -> bool:
             built = candidates.build(candidate.plan)
@@ -863,7 +871,8 @@ def compress_args(p: Any) -> None:
         "--confidence",
         type=_confidence,
         default=0.5,
-        help="one-sided confidence that the drop stays within budget (default 0.5: as measured)",
+        help="one-sided confidence that the validation drop stays within budget (default 0.5: "
+        "as measured; --confirmation checks the measured drop)",
     )
     p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
     p.add_argument("--method", choices=sorted(METHODS), default="calibrated")

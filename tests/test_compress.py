@@ -181,6 +181,28 @@ def test_confirmation_backs_off_to_a_less_sparse_candidate(searched):
     assert "argmax agreement on confirmation: 100.00% -> " in again.summary()
 
 
+def test_confirmation_checks_the_measured_drop_without_the_margin():
+    module = import_nir(BRAILLE)
+    cal, val = spikes(0), spikes(1)
+    result, chosen = compress(module, cal, val, max_drop=10.0, confidence=0.95)
+    assert chosen.sparsity > 0
+    # 40 confirmation samples, 3 of them (7.5 points) changed by the chosen network: within a
+    # 10-point budget as measured, outside it with a 95 % margin (about 6.9 points more)
+    pool = spikes(7, samples=300)
+    differs = predictions(result, pool) != predictions(module, pool)
+    assert differs.sum() >= 3 and (~differs).sum() >= 37
+    picked = np.concatenate([np.flatnonzero(differs)[:3], np.flatnonzero(~differs)[:37]])
+    conf = pool[:, picked]
+    lost = np.r_[np.zeros(3), np.ones(37)]
+    assert not Budget(np.ones(40), 10.0, 0.95).holds(lost)
+    _, again = compress(module, cal, val, max_drop=10.0, confidence=0.95, confirmation=conf)
+    first = again.confirmation_steps[0]
+    assert first.sparsity == pytest.approx(chosen.sparsity)
+    assert first.within and first.margin == 0.0 and first.metric == pytest.approx(0.925)
+    assert again.sparsity == pytest.approx(chosen.sparsity) and again.confirmation_within
+    assert "budget -10 on the measured drop, within" in again.summary()
+
+
 def test_confirm_tries_less_sparse_candidates_of_the_same_width_once_each():
     def found(sparsity: float, bits: int = 32) -> _Found:
         return _Found((sparsity,), bits, sparsity, 0.0)
