@@ -73,7 +73,8 @@ cycle runs once per block (a synapse is one product over all `t*B` rows, so a la
 the graph input sees the whole input at once; a neuron is one compiled loop over the block's
 steps). When a synapse's input block is sparse (spikes, density below `SPARSE_DENSE_BELOW` /
 `SPARSE_CONV_BELOW`), the product visits only the active inputs: a dense layer adds the
-weight rows of the active inputs of each sample, a convolution scatters each active input
+weight rows of the active inputs of each sample (one tile of output columns at a time, for
+all samples of the block), a convolution scatters each active input
 through the kernel taps that reach an output, without building im2col. The ops of a cycle
 (closed by `snn.recurrent`) run step by step within the block. Blocks are sized to bound
 memory, and a large batch is simulated in independent slices.
@@ -612,8 +613,8 @@ class SnnKernels:
         rows = self._rows(x).reshape(x.shape[0] * x.shape[1], -1)
         ordered, skip = self.ordered(rows, SPARSE_DENSE_BELOW, len(weight) >= SPARSE_MIN_OUTPUTS)
         if ordered:
-            wt = self.weight_layout(op, "transposed", lambda w: np.ascontiguousarray(w.T))
-            y = sim_kernels.dense_ordered(rows, wt, bias, skip)
+            tiles = self.weight_layout(op, "tiles", sim_kernels.tile_dense_weight)
+            y = sim_kernels.dense_ordered(rows, tiles, bias, skip, len(weight))
         else:
             y = _dense(rows, weight, bias)
         return y.reshape(*x.shape[:2], *y.shape[1:])

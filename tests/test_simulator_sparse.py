@@ -106,13 +106,55 @@ def test_ordered_dense_product_matches_the_term_by_term_sum(density, values, dty
     x = ((rng.random((60, 50)) < density) * rng.choice(values, (60, 50))).astype(dtype)
     x[::7] *= -0.0  # signed zeros add nothing
     expected = ordered_dense_reference(x, weight)
-    wt = np.ascontiguousarray(weight.T)
+    tiles = sim_kernels.tile_dense_weight(weight)
     for skip in (False, True):
-        np.testing.assert_array_equal(sim_kernels.dense_ordered(x, wt, None, skip), expected)
+        got = sim_kernels.dense_ordered(x, tiles, None, skip, len(weight))
+        np.testing.assert_array_equal(got, expected)
     tolerance = 1e-12 if dtype == np.float64 else 1e-5
     np.testing.assert_allclose(
         simulator._dense(x, weight, None), expected, rtol=tolerance, atol=tolerance
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.integers(0, 9),
+    inputs=st.integers(0, 40),
+    outputs=st.integers(1, 300),
+    density=st.sampled_from([0.0, 0.1, 0.5, 1.0]),
+    ones_only=st.booleans(),
+    dtype=st.sampled_from([np.float32, np.float64]),
+    seed=st.integers(0, 2**16),
+)
+def test_tiled_dense_product_keeps_the_order_on_any_shape(
+    rows, inputs, outputs, density, ones_only, dtype, seed
+):
+    """Column tiles of any width (outputs not a multiple of the tile, one tile, several),
+    rows of spikes next to rows of other values, skipping or visiting zeros: each output is
+    still the term-by-term sum in input order, then the bias."""
+    rng = np.random.default_rng(seed)
+    weight = rng.normal(size=(outputs, inputs)).astype(dtype)
+    bias = rng.normal(size=outputs).astype(dtype)
+    values = [1.0] if ones_only else [1.0, -0.5, 3.0]
+    x = ((rng.random((rows, inputs)) < density) * rng.choice(values, (rows, inputs))).astype(dtype)
+    x[rng.random(x.shape) < 0.05] = -0.0
+    x[::3] = (x[::3] != 0).astype(dtype)  # rows of spikes only
+    expected = ordered_dense_reference(x, weight) + bias
+    tiles = sim_kernels.tile_dense_weight(weight)
+    assert tiles.shape[0] * tiles.shape[2] >= outputs and tiles.shape[1] == inputs
+    for skip in (False, True):
+        got = sim_kernels.dense_ordered(x, tiles, bias, skip, outputs)
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_dense_weight_tiles_hold_the_transposed_columns():
+    weight = np.arange(600 * 3, dtype=np.float32).reshape(600, 3)
+    tiles = sim_kernels.tile_dense_weight(weight)
+    width = sim_kernels.TILE_BYTES // 4
+    assert tiles.shape == (3, 3, width)  # 600 columns in tiles of 256, the last padded
+    np.testing.assert_array_equal(tiles.transpose(0, 2, 1).reshape(-1, 3)[:600], weight)
+    assert not tiles.transpose(0, 2, 1).reshape(-1, 3)[600:].any()
+    assert sim_kernels.tile_dense_weight(weight[:10].astype(np.float64)).shape == (1, 3, 16)
 
 
 def ordered_conv_reference(x, w, stride, padding, dilation, groups):
