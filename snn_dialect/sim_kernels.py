@@ -51,18 +51,20 @@ def _active_inputs(x: Any, skip: bool) -> tuple[Any, Any, Any, Any]:  # pragma: 
                 other += row[j] != 1.0
             first[r], last[r], ones[r] = 0, k_in, other == 0
         return first, last, index, ones
-    index = np.empty(n * k_in, np.int32)
     m = 0
-    for r in range(n):
-        row, other = x[r], 0
+    for r in range(n):  # first the counts, so `index` is no larger than the active inputs
+        row, found, other = x[r], np.int32(0), np.int32(0)
         for j in range(k_in):
+            found += row[j] != 0.0
             other += (row[j] != 0.0) & (row[j] != 1.0)
-        found, into = np.int32(0), index[m:]
+        first[r], last[r], ones[r] = m, m + found, other == 0
+        m += found
+    index = np.empty(m + 1, np.int32)  # + 1: the last row's last (skipped) write
+    for r in range(n):
+        row, found, into = x[r], np.int32(0), index[first[r] :]
         for j in range(k_in):  # branch-free: the indices of the terms to add, in order
             into[found] = j
             found += row[j] != 0.0
-        first[r], last[r], ones[r] = m, m + found, other == 0
-        m += found
     return first, last, index, ones
 
 
@@ -163,6 +165,7 @@ def _lif_steps(
     counts: Any,
 ) -> None:  # pragma: no cover
     steps, batch, size = x.shape
+    spikes = np.zeros(size, np.int32)  # counted in 32 bits: the loop vectorizes wider
     for t in range(steps):
         for b in range(batch):
             vb, xb, yb = v[b], x[t, b], y[t, b]
@@ -174,13 +177,15 @@ def _lif_steps(
                 spike = now > threshold[i]
                 vb[i] = reset[i] if spike else now
                 yb[i] = 1.0 if spike else 0.0
-                counts[i] += spike
+                spikes[i] += spike
+    counts += spikes
 
 
 def _integrate_steps(
     x: Any, v: Any, c: Any, threshold: Any, reset: Any, y: Any, counts: Any, spiking: bool
 ) -> None:  # pragma: no cover
     steps, batch, size = x.shape
+    spikes = np.zeros(size, np.int32)  # counted in 32 bits: the loop vectorizes wider
     for t in range(steps):
         for b in range(batch):
             vb, xb, yb = v[b], x[t, b], y[t, b]
@@ -194,7 +199,8 @@ def _integrate_steps(
                 spike = now > threshold[i]
                 vb[i] = reset[i] if spike else now
                 yb[i] = 1.0 if spike else 0.0
-                counts[i] += spike
+                spikes[i] += spike
+    counts += spikes
 
 
 _SOURCES = {
