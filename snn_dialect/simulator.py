@@ -171,7 +171,8 @@ def _float_dtype(x: np.ndarray) -> np.dtype:
 SPARSE_DENSE_BELOW = 0.15
 """Input density (nonzero fraction) below which a float32 dense layer sums the weight columns
 of the active inputs instead of one BLAS product over the whole matrix (on the benchmark
-machine, one thread, the two cost the same at 15-20 % for 784 inputs and 256-1024 outputs)."""
+machine, one thread, the two cost the same at about 20 % for 784-1024 inputs and 256-1024
+outputs, and at about 11 % for 4096 x 4096, whose column tiles no longer fit the L2 cache)."""
 
 SPARSE_MIN_OUTPUTS = 64
 """Outputs below which a float32 dense layer always takes the BLAS product (its ordered sums
