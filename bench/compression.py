@@ -1,7 +1,8 @@
 """Compression that keeps accuracy: pruning methods and the budgeted search on trained SNNs.
 
-Trains two small spiking networks with snnTorch on scikit-learn's bundled 8x8 digits
-(`load_digits`, 1797 images; nothing is downloaded), exports them with
+Trains two small spiking networks with snnTorch on each of two tasks (`--tasks`, both by
+default): scikit-learn's bundled 8x8 digits (`load_digits`, 1797 images; nothing is
+downloaded) and a generated task of 12x12 glyphs (`bench/glyphs.py`), exports them with
 `snntorch.export_to_nir`, imports them, and measures with the reference simulator:
 
 - the dense network's test accuracy, in snnTorch and in the simulator (the import is trusted
@@ -11,14 +12,15 @@ Trains two small spiking networks with snnTorch on scikit-learn's bundled 8x8 di
   and its accuracy on the test set, which neither the calibration nor the search saw.
 
 Networks (LIF neurons, beta 0.9, threshold 1, reset to zero; rate-coded input, 25 steps;
-Adam, 12 epochs, the training images rate-coded afresh in each epoch):
+Adam, `EPOCHS` epochs, the training images rate-coded afresh in each epoch):
 
-- `mlp`: 64-256-128-10 (50,432 weights);
+- `mlp`: 64-256-128-10 (50,432 weights) on digits, 144-256-128-10 (70,912) on glyphs;
 - `conv`: 1x8x8 -> conv 3x3 16 ch -> conv 3x3 32 ch stride 2 -> 512-128 -> 128-10 (71,568
   weights, 4,752 of them in the convolutions: shaped like LeNet, whose fully connected
-  layers hold most weights).
+  layers hold most weights); on glyphs 1x12x12 -> the same convolutions -> 1152-128 ->
+  128-10 (153,488 weights).
 
-Data (seeded): the 1797 images are split FIRST into disjoint sets of originals, train 1000,
+Digits (seeded): the 1797 images are split FIRST into disjoint sets of originals, train 1000,
 validation 397, test 400. Each held-out set is then enlarged with `DRAWS` = 5 independent
 rate-code draws of its own images (1985 validation and 2000 test samples), which averages
 out the noise of the spike coding (not that of which images were held out); calibration is
@@ -29,7 +31,15 @@ hold (`compress(..., confirmation=...)`). No set sees another's originals, and t
 seen by nothing but the final measurements (its images and draws are those of the split
 above, unchanged by the halving).
 
-    python bench/compression.py [--nets mlp,conv] [--epochs N] [--out DIR] [--budgeted-only]
+Glyphs: ten classes of three-stroke glyphs with stroke jitter, missing strokes, a clutter
+stroke, translations by up to one pixel and background firing (`GLYPHS`, chosen on the dense
+networks' training and validation accuracy only). Every set is generated with its own seed,
+so all samples are independent: train 12,000 images, calibration 1,000, validation 2,000,
+confirmation 2,000, test 5,000 (one point of test accuracy is 50 independent samples).
+Only the setting of the README's command (calibrated, float, 95 % confidence) is searched.
+
+    python bench/compression.py [--tasks digits,glyphs] [--nets mlp,conv] [--epochs N]
+        [--out DIR] [--budgeted-only]
 
 Needs torch, snntorch and scikit-learn (`pip install -e '.[bench]'`). Prints Markdown.
 """
@@ -37,6 +47,7 @@ Needs torch, snntorch and scikit-learn (`pip install -e '.[bench]'`). Prints Mar
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import tempfile
 import time
@@ -45,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from glyphs import Glyphs
 
 STEPS = 25
 SEED = 0
@@ -57,13 +69,30 @@ CALIBRATION = 100
 VALIDATION_KEPT = 199
 """Validation originals that stay validation; the rest of them form the confirmation set."""
 SPARSITIES = (0.5, 0.7, 0.8, 0.9)
-BUDGETED = (
-    ("magnitude", (), 0.95),
-    ("calibrated", (), 0.5),
-    ("calibrated", (), 0.95),
-    ("calibrated", (8, 4), 0.95),
-)
-"""(method, weight widths, confidence) of the budgeted searches."""
+BUDGETED = {
+    "digits": (
+        ("magnitude", (), 0.95),
+        ("calibrated", (), 0.5),
+        ("calibrated", (), 0.95),
+        ("calibrated", (8, 4), 0.95),
+    ),
+    "glyphs": (("calibrated", (), 0.95),),
+}
+"""(method, weight widths, confidence) of the budgeted searches, per task; on the generated
+task only the setting of the README's command, fixed before any of its test figures."""
+EPOCHS = {"digits": {"mlp": 12, "conv": 12}, "glyphs": {"mlp": 4, "conv": 2}}
+"""Training epochs per task and net (`--epochs` overrides)."""
+GLYPHS = Glyphs()
+"""The generated task's settings (`bench/glyphs.py`), chosen on the dense networks'
+training and validation accuracy only."""
+GLYPH_SETS = {
+    "train": 12000,
+    "calibration": 1000,
+    "validation": 2000,
+    "confirmation": 2000,
+    "test": 5000,
+}
+"""Samples per set of the generated task, each set generated with its own seed."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -87,9 +116,9 @@ def encode(images: np.ndarray, shape: tuple[int, ...], rng: np.random.Generator)
 
 
 @dataclass
-class Digits:
-    """The digits split by original image: training images `[N, 8, 8]` (rate-coded afresh in
-    each epoch) and the rate-coded calibration, validation and test sets."""
+class Task:
+    """A task's data: training images `[N, H, W]` (firing probabilities, rate-coded afresh in
+    each epoch) and the rate-coded calibration, validation, confirmation and test sets."""
 
     train_images: np.ndarray
     train_labels: np.ndarray
@@ -99,7 +128,7 @@ class Digits:
         return self.sets[name]
 
 
-def digits_splits(image_shape: tuple[int, ...]) -> Digits:
+def digits_splits(image_shape: tuple[int, ...]) -> Task:
     """The digits, shuffled with `SEED` and cut into `SPLITS` of original images FIRST; then
     each of calibration (the first `CALIBRATION` training images), validation and test is
     enlarged to `DRAWS` independent rate-code draws of its own images (draw-major order). No
@@ -131,7 +160,27 @@ def digits_splits(image_shape: tuple[int, ...]) -> Digits:
         ("confirmation", image >= VALIDATION_KEPT),
     ):
         sets[name] = Split(whole.spikes[:, keep], whole.labels[keep])
-    return Digits(train_images, train_labels, sets)
+    return Task(train_images, train_labels, sets)
+
+
+def glyph_splits(image_shape: tuple[int, ...]) -> Task:
+    """The generated glyph task (`bench/glyphs.py` with `GLYPHS`): every set of
+    `GLYPH_SETS` generated with its own seed (independent samples, one rate-code draw
+    each, itself seeded apart)."""
+    sets = {}
+    for k, (name, n) in enumerate(GLYPH_SETS.items()):
+        images, labels = GLYPHS.images(n, (SEED, k))
+        if name == "train":
+            train = (images, labels)
+            continue
+        spikes = encode(images, image_shape, np.random.default_rng((SEED, k, 1)))
+        sets[name] = Split(spikes, labels)
+    return Task(*train, sets)
+
+
+def input_shape(task: str, kind: str) -> tuple[int, ...]:
+    side = 8 if task == "digits" else GLYPHS.size
+    return (side * side,) if kind == "mlp" else (1, side, side)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,13 +203,15 @@ def _leaky(*shape: int):
     )
 
 
-def build(kind: str):
+def build(kind: str, side: int = 8):
+    """`mlp`: (side^2)-256-128-10; `conv`: 1 x side x side -> conv 3x3 16 ch -> conv 3x3 32 ch
+    stride 2 -> (32 (side/2)^2)-128 -> 128-10."""
     import torch
 
     nn = torch.nn
     if kind == "mlp":
         return nn.Sequential(
-            nn.Linear(64, 256),
+            nn.Linear(side * side, 256),
             _leaky(256),
             nn.Linear(256, 128),
             _leaky(128),
@@ -169,11 +220,11 @@ def build(kind: str):
         )
     return nn.Sequential(
         nn.Conv2d(1, 16, 3, padding=1),
-        _leaky(16, 8, 8),
+        _leaky(16, side, side),
         nn.Conv2d(16, 32, 3, stride=2, padding=1),
-        _leaky(32, 4, 4),
+        _leaky(32, side // 2, side // 2),
         nn.Flatten(),
-        nn.Linear(512, 128),
+        nn.Linear(32 * (side // 2) ** 2, 128),
         _leaky(128),
         nn.Linear(128, 10),
         _leaky(10),
@@ -189,15 +240,14 @@ def run_torch(net, spikes) -> object:
     return torch.stack([net(x) for x in spikes])
 
 
-def train(kind: str, data: Digits, epochs: int, log: Callable[[str], None]):
+def train(kind: str, shape: tuple[int, ...], data: Task, epochs: int, log: Callable[[str], None]):
     """Adam on the cross-entropy of output spike counts; the training images are rate-coded
     afresh in every epoch."""
     import torch
 
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED + 1)
-    net = build(kind)
-    shape = (64,) if kind == "mlp" else (1, 8, 8)
+    net = build(kind, data.train_images.shape[-1])
     images, labels = data.train_images, data.train_labels
     y = torch.from_numpy(labels)
     optimizer = torch.optim.Adam(net.parameters(), lr=2e-3)
@@ -259,23 +309,34 @@ PRUNE_SPECS = {
 """Pruning methods: `snn-prune` options with `{s}` for the sparsity and `{scope}`."""
 
 
-def trained_network(kind: str, data: Digits, epochs: int, out: Path, log):
+def cache_name(task: str, kind: str, epochs: int) -> str:
+    """The file of trained weights; for the generated task it names a digest of the
+    generator's settings and set sizes, so that changed settings never load stale weights."""
+    if task == "digits":
+        return f"digits_{kind}_e{epochs}.pt"
+    digest = hashlib.sha256(repr((GLYPHS, GLYPH_SETS, STEPS)).encode()).hexdigest()[:8]
+    return f"{task}_{kind}_e{epochs}_{digest}.pt"
+
+
+def trained_network(task: str, kind: str, data: Task, epochs: int, out: Path, log):
     """The trained torch network, from `out` when trained before with the same settings."""
     import torch
 
-    cached = out / f"digits_{kind}_e{epochs}.pt"
-    net = build(kind)
+    cached = out / cache_name(task, kind, epochs)
+    net = build(kind, data.train_images.shape[-1])
     if cached.exists():
         net.load_state_dict(torch.load(cached))
-        log(f"{kind}: loaded {cached}")
+        log(f"{task} {kind}: loaded {cached}")
     else:
-        net = train(kind, data, epochs, log)
+        net = train(kind, input_shape(task, kind), data, epochs, log)
         torch.save(net.state_dict(), cached)
     net.eval()
     return net
 
 
-def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = False) -> list[str]:
+def bench_net(
+    task: str, kind: str, epochs: int, out: Path, log, budgeted_only: bool = False
+) -> list[str]:
     import nir
     import torch
     from snntorch.export_nir import export_to_nir
@@ -285,13 +346,16 @@ def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = Fals
     from snn_dialect.profile import annotate_firing_rates
     from snn_dialect.stats import graph_stats
 
-    shape = (64,) if kind == "mlp" else (1, 8, 8)
-    data = digits_splits(shape)
+    shape = input_shape(task, kind)
+    data = digits_splits(shape) if task == "digits" else glyph_splits(shape)
+    prefix = "" if task == "digits" else f"{task}_"  # the digits' file names as before
     for name in ("calibration", "validation", "confirmation", "test"):
-        np.savez(out / f"{kind}_{name}.npz", input=data[name].spikes, labels=data[name].labels)
-    net = trained_network(kind, data, epochs, out, log)
+        np.savez(
+            out / f"{prefix}{kind}_{name}.npz", input=data[name].spikes, labels=data[name].labels
+        )
+    net = trained_network(task, kind, data, epochs, out, log)
     graph = export_to_nir(net, torch.from_numpy(data["test"].spikes[0, :1]), ignore_dims=[0])
-    path = out / f"digits_{kind}.nir"
+    path = out / f"{task}_{kind}.nir"
     nir.write(path, graph)
     module = import_nir(path)
     test = data["test"]
@@ -300,7 +364,8 @@ def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = Fals
     same = float(np.all(theirs == ours, axis=1).mean())
     weights = graph_stats(module).synapses
     lines = [
-        f"### `{kind}`: {weights} weights; dense test accuracy {dense:.2%} in the simulator, "
+        f"### {task} `{kind}`: {weights} weights; dense test accuracy {dense:.2%} "
+        f"({len(test.labels)} samples) in the simulator, "
         f"{accuracy_of(theirs, test.labels):.2%} in snnTorch ({same:.1%} of test samples with "
         "identical output spike counts)",
     ]
@@ -331,7 +396,7 @@ def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = Fals
         "| sparsity per layer | validation | confirmation | test |",
         "|---|---|---|---|---|---|---|---|",
     ]
-    for method, bits, confidence in BUDGETED:
+    for method, bits, confidence in BUDGETED[task]:
         start = time.perf_counter()
         result, report = compress(
             module,
@@ -362,17 +427,21 @@ def bench_net(kind: str, epochs: int, out: Path, log, budgeted_only: bool = Fals
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tasks", default="digits,glyphs", help="digits, glyphs or both")
     parser.add_argument("--nets", default="mlp,conv")
-    parser.add_argument("--epochs", type=int, default=12)
+    parser.add_argument("--epochs", type=int, default=None, help=f"default: {EPOCHS}")
     parser.add_argument(
         "--budgeted-only", action="store_true", help="skip the table of pruning methods"
     )
     parser.add_argument("--out", default=None, help="keep the NIR, .npz and trained weights here")
+    parser.add_argument(
+        "--threads", type=int, default=2, help="torch threads (1 when two runs share 2 cores)"
+    )
     args = parser.parse_args(argv)
 
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(args.threads)
 
     def log(msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -380,8 +449,13 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out) if args.out else Path(tempfile.mkdtemp(prefix="snn-compression-"))
     out.mkdir(parents=True, exist_ok=True)
     lines: list[str] = []
-    for kind in args.nets.split(","):
-        lines += [*bench_net(kind, args.epochs, out, log, args.budgeted_only), ""]
+    tasks = args.tasks.split(",")
+    if any(t not in EPOCHS for t in tasks):
+        parser.error(f"--tasks: expected a list of {', '.join(EPOCHS)}, got {args.tasks!r}")
+    for task in tasks:
+        for kind in args.nets.split(","):
+            epochs = args.epochs or EPOCHS[task][kind]
+            lines += [*bench_net(task, kind, epochs, out, log, args.budgeted_only), ""]
     print("\n".join(lines))
     return 0
 
