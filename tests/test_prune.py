@@ -257,6 +257,27 @@ def test_activity_aware_keeps_every_mean_current(seed: int, sparsity: float):
         np.testing.assert_allclose(after, before, rtol=1e-5, atol=1e-5)
 
 
+@settings(max_examples=15, deadline=None)
+@given(seed=st.integers(0, 2**16), sparsity=st.floats(0.0, 0.95))
+def test_activity_aware_global_takes_each_ops_share_from_magnitude(seed: int, sparsity: float):
+    """Global activity-aware pruning removes from each op as many weights as global magnitude
+    pruning does, and within the op those of least `|w| * std(x)`."""
+    from transforms.prune import SynapseWeights
+
+    module = mlp([6, 10, 7, 3], seed, rates=True)
+    with_input_rates(module, np.random.default_rng(seed).uniform(0.05, 0.95, 6))
+    by_magnitude = run(module, sparsity=sparsity, scope="global")
+    by_activity = run(module, sparsity=sparsity, scope="global", activity_aware=True)
+    for o, m, a in zip(
+        synapses(module), synapses(by_magnitude), synapses(by_activity), strict=True
+    ):
+        removed = weight(a) == 0
+        assert removed.sum() == (weight(m) == 0).sum()
+        key = SynapseWeights.of(o, activity_aware=True).saliency().reshape(removed.shape)
+        if removed.any() and not removed.all():
+            assert key[removed].max() <= key[~removed].min()
+
+
 def test_activity_aware_conv_folds_per_output_channel():
     """A conv reading a profiled map: channel means of the rates times the pruned taps."""
     b = GraphBuilder([2, 4, 4], dt=1.0)

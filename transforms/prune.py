@@ -6,9 +6,10 @@ input element the weight reads, whose mean `m` is folded into the bias: the prof
 `input_moment` gives both, else `m` comes from the profiled `firing_rates` of the spiking
 neuron op that produces the synapse's operand or from the graph's `snn.input_rates`
 (propagated through add, scale, delay, recurrent, flatten and pooling ops by their linear
-maps, in steady state) and `Var(x) = m (1 - m)`. `method=calibrated` instead reads each
-op's profiled `input_moment` and prunes by layer-wise reconstruction
-(`transforms.calibrated`).
+maps, in steady state) and `Var(x) = m (1 - m)`. In global scope the activity-aware
+saliency ranks weights within each op only; each op's share is the one the global `|w|` cut
+gives it. `method=calibrated` instead reads each op's profiled `input_moment` and prunes by
+layer-wise reconstruction (`transforms.calibrated`).
 
 Weights are zeroed (unstructured) or whole output indices are removed (structured); the pass
 appends a note `{pass = "snn-prune", sparsity = ..., pruned = ..., ...}` to the graph's
@@ -339,7 +340,33 @@ def _cuts(
 ) -> dict[Operation, tuple[float, int]]:
     """Per op (cut, ties) selecting the `round(sparsity * n)` least salient of all `n`
     weights of `ops` (as `global_cut`, without holding their saliencies)."""
-    count = round(sparsity * sum(sizes.values()))
+    return _count_cuts(ops, round(sparsity * sum(sizes.values())))
+
+
+def _shared_cuts(
+    shares: dict[Operation, Slices],
+    ranks: dict[Operation, Slices],
+    sizes: dict[Operation, int],
+    sparsity: float,
+) -> dict[Operation, tuple[float, int]]:
+    """Per op (cut, ties) on the saliencies of `ranks` that remove from each op as many
+    weights as the global cut at `sparsity` over the saliencies of `shares` removes there."""
+    cuts: dict[Operation, tuple[float, int]] = {}
+    for op, (cut, ties) in _cuts(shares, sizes, sparsity).items():
+        zeros, removed = 0, ties if cut >= 0 else 0
+        for weights, magnitudes in shares[op]():
+            nonzero = weights != 0
+            zeros += weights.size - int(np.count_nonzero(nonzero))
+            if cut >= 0:
+                removed += int(np.count_nonzero((magnitudes < cut) & nonzero))
+        if removed:
+            cuts |= _count_cuts({op: ranks[op]}, zeros + removed)
+    return cuts
+
+
+def _count_cuts(ops: dict[Operation, Slices], count: int) -> dict[Operation, tuple[float, int]]:
+    """Per op (cut, ties) selecting the `count` least salient of all weights of `ops`
+    (existing zeros first), ties at the cut shared out in op order."""
     if count == 0:
         return {}
     cut, below, equal = kth_smallest(ops, count)
@@ -816,8 +843,9 @@ class PrunePass(ModulePass):
         `activity_aware=true`) or `calibrated` (below).
       * `scope`: `layer` (each synapse op reaches `sparsity` on its own: exactly
         `round(sparsity * size)` zeros, or more if it already had more) or `global` (one
-        saliency cut over all synapse weights of the graph, ties at the cut shared out in
-        op order, so exactly `round(sparsity * total)` zeros). Ignored with `threshold`.
+        saliency cut over all synapse weights of the graph, of `|w|` with `activity_aware`
+        (see there), ties at the cut shared out in op order, so exactly
+        `round(sparsity * total)` zeros). Ignored with `threshold`.
       * `activity_aware`: the pruned weights' mean current `sum_j w_ij m_j` is added to
         output `i`'s bias (linear becomes affine), so what removing `w_ij` costs is the
         fluctuation it carried, `w_ij^2 Var(x_j)`: the saliency is `|w_ij| * std(x_j)`, in
@@ -830,7 +858,11 @@ class PrunePass(ModulePass):
         `Var = m (1 - m)`. With `scope=layer`, a synapse whose input has no
         profiled mean falls back to `|w|` (as if its inputs fired at every step) without
         folding, counted in the note as `unprofiled`; a global ranking or a threshold never
-        mixes `|w|` with `|w| * m`, so there every synapse input must be profiled.
+        mixes `|w|` with `|w| * m`, so there every synapse input must be profiled. With
+        `scope=global`, each op loses as many weights as the global `|w|` cut takes from it,
+        and within the op those of least `|w_ij| * std(x_j)`: a current error is in the
+        units of its own layer's neurons, and without a refit of the surviving weights a
+        global cut over it over-prunes some layers (README, "Measured on trained networks").
       * `structured`: remove whole output indices (neurons, channels) of synapse ops instead
         of single weights, least L2 norm of incoming weight rows first (times the index's
         firing rate with `activity_aware`, where the removed indices' mean current is folded
@@ -1079,12 +1111,16 @@ class PrunePass(ModulePass):
         cuts: dict[Operation, tuple[float, int]] = {}
         for graph in graphs:  # saliencies are read in slices, twice, and never stored
             slices: dict[Operation, Slices] = {}
+            shares: dict[Operation, Slices] = {}
             sizes: dict[Operation, int] = {}
             for o in graph.block.ops:
                 weights = SynapseWeights.of(o, self.activity)
                 if weights is not None and weights.blocks.size:
                     slices[o], sizes[o] = weights.slices, weights.blocks.size
-            if slices:
+                    shares[o] = SynapseWeights(o, weights.trait, weights.blocks, None).slices
+            if slices and self.activity:  # each op's share by |w|, its weights by activity
+                cuts |= _shared_cuts(shares, slices, sizes, self.sparsity)
+            elif slices:
                 cuts |= _cuts(slices, sizes, self.sparsity)
         return GlobalCut(cuts)
 
