@@ -299,8 +299,8 @@ class Candidates:
 
     def ranking_plans(self, grid: Sequence[float]) -> list[tuple[float, ...]]:
         """Plans (one sparsity per op) of growing total sparsity from the method's global
-        ranking (`scope=global`: one cut over the saliency of every weight) at each total
-        sparsity of `grid`; the dense plan comes first."""
+        ranking (the per-op sparsities `snn-prune` reaches with `scope=global`) at each
+        total sparsity of `grid`; the dense plan comes first."""
         from snn_dialect.api import make_context, resolve_passes
 
         plans: list[tuple[float, ...]] = [tuple(0.0 for _ in self.positions)]
