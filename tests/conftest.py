@@ -84,3 +84,18 @@ class GraphBuilder:
         module = ModuleOp([graph])
         module.verify()
         return module
+
+
+def padded_conv_input(
+    x: np.ndarray,
+    kernel: tuple[int, int],
+    stride: tuple[int, int],
+    padding: tuple[int, int],
+    dilation: tuple[int, int],
+) -> tuple[np.ndarray, int, int]:
+    """`x: [N, C, H, W]` zero-padded for a 2-D convolution, and the output's height and width."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    xp = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    out_h = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
+    out_w = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    return xp, out_h, out_w

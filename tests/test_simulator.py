@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import nir
 import numpy as np
 import pytest
-from conftest import DATA, GraphBuilder
+from conftest import DATA, GraphBuilder, padded_conv_input
 from xdsl.dialects.builtin import IntegerAttr, ModuleOp, i64
 from xdsl.ir import SSAValue
 
@@ -332,11 +332,9 @@ def test_blocks_and_batch_slices_do_not_change_results(monkeypatch, network):
 
 def conv2d_reference(x, w, bias, stride, padding, dilation, groups):
     """A loop over output pixels of a zero-padded cross-correlation."""
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    xp = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    (sh, sw), (dh, dw) = stride, dilation
     c_out, c_group, kh, kw = w.shape
-    out_h = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    out_w = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    xp, out_h, out_w = padded_conv_input(x, w.shape[2:], stride, padding, dilation)
     y = np.zeros((len(x), c_out, out_h, out_w))
     for oc in range(c_out):
         g = oc // (c_out // groups)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import DATA
+from conftest import DATA, padded_conv_input
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from random_graphs import graphs, spike_inputs
@@ -159,11 +159,9 @@ def test_dense_weight_tiles_hold_the_transposed_columns():
 
 def ordered_conv_reference(x, w, stride, padding, dilation, groups):
     """Cross-correlation summed term by term over (input channel, ky, kx), from +0.0."""
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    xp = np.pad(x, [(0, 0), (0, 0), (ph, ph), (pw, pw)])
+    (sh, sw), (dh, dw) = stride, dilation
     c_out, c_group, kh, kw = w.shape
-    out_h = (xp.shape[2] - dh * (kh - 1) - 1) // sh + 1
-    out_w = (xp.shape[3] - dw * (kw - 1) - 1) // sw + 1
+    xp, out_h, out_w = padded_conv_input(x, w.shape[2:], stride, padding, dilation)
     y = np.zeros((len(x), c_out, out_h, out_w))
     o_group = c_out // groups
     for o in range(c_out):
