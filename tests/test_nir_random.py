@@ -48,6 +48,26 @@ def test_optimized_file_keeps_interface_and_outputs(plan: Plan, tmp_path: Path):
         np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-9)
 
 
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(plan=nir_graphs())
+def test_pruned_file_keeps_interface(plan: Plan, tmp_path: Path):
+    """An approximate pass (profiled, activity-aware global pruning) also writes a file that
+    `nir.read` accepts, with the original's inputs and outputs."""
+    from snn_dialect.profile import annotate_firing_rates
+
+    original = tmp_path / "original.nir"
+    nir.write(original, plan.build())
+    before = nir.read(original)
+    module = import_nir(original)
+    annotate_firing_rates(module, spikes(before, steps=12, batch=3, seed=plan.seed % 1000))
+    run_passes(module, "snn-prune{method=activity sparsity=0.6 scope=global}")
+    pruned = tmp_path / "pruned.nir"
+    write_nir(module, pruned)
+    assert interface(nir.read(pruned)) == interface(before)
+
+
 if __name__ == "__main__":
     # python tests/test_nir_random.py 3000: the same check on many more graphs
     import sys
