@@ -152,7 +152,8 @@ def test_refit_equals_least_squares_for_a_fixed_mask():
 
 def test_small_layers_get_the_least_squares_refit_of_their_mask():
     module, x = random_layer(4, n=800, fan_in=20, rows=6)
-    (before,), (after,) = synapses(module), synapses(run(module, sparsity=0.6, method="calibrated"))
+    plain = run(module, sparsity=0.6, method="calibrated", keep_variance=False)
+    (before,), (after,) = synapses(module), synapses(plain)
     new, old = rows_of(after), rows_of(before)
     x1 = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
     for i in range(len(new)):
@@ -160,6 +161,23 @@ def test_small_layers_get_the_least_squares_refit_of_their_mask():
         solution, *_ = np.linalg.lstsq(x1[:, kept], x1 @ old[i], rcond=None)
         # the pass damps the moment by 1 % of its mean diagonal
         np.testing.assert_allclose(new[i, kept], solution, rtol=0.05, atol=0.05)
+
+
+@pytest.mark.parametrize("sparsity", [0.5, 0.8])
+def test_keep_variance_restores_each_rows_current_variance_and_keeps_its_mean(sparsity: float):
+    module, x = random_layer(3)
+    plain = run(module, sparsity=sparsity, method="calibrated", keep_variance=False)
+    kept = run(module, sparsity=sparsity, method="calibrated")
+    x1 = np.hstack([x.astype(np.float64), np.ones((len(x), 1))])
+    currents = (x1 @ rows_of(synapses(m)[0]).T for m in (module, plain, kept))
+    before, after_plain, after_kept = currents
+    # the least-squares refit lowers the variance; keeping it restores it on the calibration data
+    assert np.all(after_plain.var(axis=0) < before.var(axis=0))
+    assert after_plain.var(axis=0).sum() < 0.99 * before.var(axis=0).sum()
+    np.testing.assert_allclose(after_kept.var(axis=0), before.var(axis=0), rtol=1e-4)
+    np.testing.assert_allclose(after_kept.mean(axis=0), after_plain.mean(axis=0), atol=1e-4)
+    # the same weights go: zeros are where the plain refit put them
+    np.testing.assert_array_equal(rows_of(synapses(kept)[0]) == 0, rows_of(synapses(plain)[0]) == 0)
 
 
 def test_inverse_cholesky_factors_the_inverse():

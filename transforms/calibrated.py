@@ -192,10 +192,13 @@ def prune_layer(
     n_m: tuple[int, int] | None,
     factors: Factors,
     errors: Errors,
+    variance: bool = True,
 ) -> Operation | None:
     """The layer pruned by SparseGPT: `count` zero weights in all (existing zeros count
     first) or N:M (at most N nonzero of each M consecutive fan-in weights); rows of small
-    layers are then refit exactly on their mask. None when no weight is newly removed."""
+    layers are then refit exactly on their mask. With `variance`, each row then keeps its
+    current's variance (`transforms.reconstruction.keep_variance`). None when no weight is
+    newly removed."""
     per_group = layer.size // layer.groups
     counts = split_count(count or 0, [per_group] * layer.groups)
     new_groups: list[np.ndarray] = []
@@ -219,6 +222,9 @@ def prune_layer(
         if rec.exact_refit_affordable(*rows.shape):
             new = rec.refit(rows, f.damped(), removed).astype(np.float32)
             new[:, :-1][removed] = 0.0
+        if variance:
+            new = rec.keep_variance(rows, new, f.moment).astype(np.float32)
+        if variance or rec.exact_refit_affordable(*rows.shape):
             errors.add(rows, new, f)
         else:
             errors.add(rows, new, f, damped_error=loss)
@@ -250,16 +256,19 @@ def removal_costs(layer: Layer, factors: Factors) -> np.ndarray:
 
 
 def refit_without_inputs(
-    layer: Layer, gone: np.ndarray, factors: Factors, errors: Errors
+    layer: Layer, gone: np.ndarray, factors: Factors, errors: Errors, variance: bool = True
 ) -> Operation:
     """The consumer with the column blocks of input indices `gone` zeroed and its other
-    weights and bias refit by least squares to keep its current (groups = 1)."""
+    weights and bias refit by least squares to keep its current (groups = 1); with
+    `variance`, each row then keeps its current's variance (`rec.keep_variance`)."""
     rows = layer.rows(0)
     _, n_in, k = layer.blocks.shape
     removed_columns = np.zeros((n_in, k), dtype=bool)
     removed_columns[gone] = True
     f = factors(layer, 0)
     new = rec.refit_shared(rows, f.damped(), removed_columns.reshape(-1)).astype(np.float32)
+    if variance:
+        new = rec.keep_variance(rows, new, f.moment).astype(np.float32)
     errors.add(rows, new, f)
     factors.forget(layer.op)
     return layer.rebuilt([new])

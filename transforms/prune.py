@@ -729,6 +729,7 @@ class RemoveIndices(RewritePattern):
     activity_aware: bool
     refit: ErrorLog | None = None
     factors: Factors | None = None
+    keep_variance: bool = True
 
     @op_type_rewrite_pattern
     def match_and_rewrite(self, op: GraphOp, rewriter: PatternRewriter) -> None:
@@ -753,7 +754,8 @@ class RemoveIndices(RewritePattern):
             if layer is None:
                 continue
             errors = self.refit.of(op)
-            rewriter.replace(op, refit_without_inputs(layer, gone, self.factors, errors))
+            new = refit_without_inputs(layer, gone, self.factors, errors, self.keep_variance)
+            rewriter.replace(op, new)
 
     @staticmethod
     def _fold_removed(space: IndexSpace, keep: np.ndarray, rewriter: PatternRewriter) -> None:
@@ -777,6 +779,7 @@ class CalibratedPruneWeights(RewritePattern):
     n_m: tuple[int, int] | None
     factors: Factors
     log: ErrorLog
+    keep_variance: bool = True
 
     def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
         if self.n_m is None and op not in self.counts:
@@ -784,7 +787,9 @@ class CalibratedPruneWeights(RewritePattern):
         layer = Layer.of(op, CALIBRATED)
         if layer is None:
             return
-        new = prune_layer(layer, self.counts.get(op), self.n_m, self.factors, self.log.of(op))
+        errors = self.log.of(op)
+        count = self.counts.get(op)
+        new = prune_layer(layer, count, self.n_m, self.factors, errors, self.keep_variance)
         if new is not None:
             rewriter.replace(op, new)
 
@@ -876,6 +881,12 @@ class PrunePass(ModulePass):
         the weights before any structured pruning (`unpruned_weights` on the narrowed ops).
       * `damping` (> 0, default 0.01): calibrated only; the fraction of the mean diagonal of
         each input moment added to its diagonal before it is inverted.
+      * `keep_variance` (default true): calibrated only; after the refit, each output
+        index's weights are scaled about its mean current so that the current's variance on
+        the calibration moment stays what it was before pruning (the bias keeps the mean).
+        A least-squares refit keeps only the part of the current the remaining inputs can
+        carry: it lowers the fluctuation, and a threshold neuron fed less of it fires less
+        (README, "Measured on trained networks"). `false` gives the plain least-squares refit.
 
     Calibrated (`method=calibrated`, needs `sparsity` or `n_m`; reads each synapse op's
     profiled `input_moment`, see `snn_dialect.calibration`, and fails naming the op and what
@@ -921,6 +932,7 @@ class PrunePass(ModulePass):
     method: str = "magnitude"
     n_m: str = ""
     damping: float = 0.01
+    keep_variance: bool = True
 
     @property
     def activity(self) -> bool:
@@ -1025,7 +1037,7 @@ class PrunePass(ModulePass):
             if not plans:
                 break
             refit = log if factors is not None else None
-            pattern = RemoveIndices(plans, self.activity, refit, factors)
+            pattern = RemoveIndices(plans, self.activity, refit, factors, self.keep_variance)
             PatternRewriteWalker(pattern, apply_recursively=False).rewrite_module(module)
             if threshold is None:
                 break
@@ -1064,7 +1076,7 @@ class PrunePass(ModulePass):
                 for o, key in keys.items():
                     cut, ties = cuts.get(o, (-np.inf, 0))
                     counts[o] = int(np.count_nonzero(key < cut)) + ties
-        return CalibratedPruneWeights(counts, n_m, factors, log)
+        return CalibratedPruneWeights(counts, n_m, factors, log, self.keep_variance)
 
     def _calibrated_candidates(self, graph: GraphOp, factors: Factors) -> list[SpaceCandidate]:
         candidates = space_candidates(graph, False)

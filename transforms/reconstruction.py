@@ -221,6 +221,30 @@ def refit_shared(rows: np.ndarray, h: np.ndarray, removed: np.ndarray) -> np.nda
     return out
 
 
+def keep_variance(old: np.ndarray, new: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """`new` rows (bias column last) with each row's weights scaled about its mean current so
+    that the current's variance on `moment` is that of the same row of `old`; the bias takes
+    the change of mean current, so the mean stays `new`'s. A least-squares refit onto fewer
+    inputs keeps only the part of the current the kept inputs can carry, so it lowers the
+    variance, and a threshold neuron fed a weaker fluctuation fires less. Rows whose new or
+    old variance is zero stay as they are; zeros stay zero. Float64."""
+    h = np.asarray(moment)
+    dtype = np.float32 if len(h) > LARGE else np.float64
+    mean = h[-1, :-1].astype(np.float64)
+    covariance = (h[:-1, :-1] - np.outer(mean, mean)).astype(dtype)
+    w_old = old[:, :-1].astype(dtype)
+    w_new = new[:, :-1].astype(dtype)
+    before = np.einsum("ij,ij->i", w_old @ covariance, w_old, dtype=np.float64)
+    after = np.einsum("ij,ij->i", w_new @ covariance, w_new, dtype=np.float64)
+    scale = np.ones(len(new))
+    both = (before > 0) & (after > 0)
+    scale[both] = np.sqrt(before[both] / after[both])
+    out = new.astype(np.float64)
+    out[:, -1] += (out[:, :-1] @ mean) * (1.0 - scale)
+    out[:, :-1] *= scale[:, None]
+    return out
+
+
 def exact_refit_affordable(n_rows: int, size: int) -> bool:
     return n_rows * float(size) ** 3 <= EXACT_REFIT_FLOPS
 

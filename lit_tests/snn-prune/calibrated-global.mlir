@@ -1,12 +1,12 @@
 // method=calibrated with scope=global: one cut over the OBS saliency w^2 / [H^-1]_jj of all
 // weights of the graph reaches exactly round(0.5 * 6) = 3 zeros, spread over the two ops by
 // the current error each removal adds. A second run with the same options changes nothing.
-// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated sparsity=0.5 scope=global damping=1.0e-6},snn-prune{method=calibrated sparsity=0.5 scope=global damping=1.0e-6}' | filecheck %s
+// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated sparsity=0.5 scope=global damping=1.0e-6 keep_variance=false},snn-prune{method=calibrated sparsity=0.5 scope=global damping=1.0e-6 keep_variance=false}' | filecheck %s
 // method=activity is activity_aware=true: the pruned weights' mean current goes to the bias.
 // RUN: xdsl-opt %s -p 'snn-prune{method=activity sparsity=0.5 scope=global}' | filecheck %s --check-prefix=ACTIVITY
 // Structured and global: whole neurons go until the graph's weights reach the target; the
 // narrowed ops keep what they had (unpruned_weights), so a second run removes nothing more.
-// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.3 scope=global damping=1.0e-6},snn-prune{method=calibrated structured=true sparsity=0.3 scope=global damping=1.0e-6}' | filecheck %s --check-prefix=STRUCTURED
+// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.3 scope=global damping=1.0e-6 keep_variance=false},snn-prune{method=calibrated structured=true sparsity=0.3 scope=global damping=1.0e-6 keep_variance=false}' | filecheck %s --check-prefix=STRUCTURED
 // A sparsity outside [0, 1) is one line naming the option.
 // RUN: xdsl-opt %s -p 'snn-prune{method=calibrated sparsity=1.0}' --verify-diagnostics | filecheck %s --check-prefix=RANGE
 

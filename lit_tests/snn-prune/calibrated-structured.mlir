@@ -1,10 +1,10 @@
 // Structured calibrated pruning: whole neurons go, ranked by what their removal costs the
 // consumers, and each consumer is refit by least squares on its input moment.
-// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6}' | filecheck %s
+// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6 keep_variance=false}' | filecheck %s
 // A second run, on the printed and re-parsed result, changes nothing: both synapse ops carry
 // what they had before (`unpruned_weights`), so the target is met (one note only).
-// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6}' \
-// RUN:   | xdsl-opt -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6}' \
+// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6 keep_variance=false}' \
+// RUN:   | xdsl-opt -p 'snn-prune{method=calibrated structured=true sparsity=0.25 damping=1.0e-6 keep_variance=false}' \
 // RUN:   | filecheck %s
 
 // Hidden neurons 0 and 2 spike together (the consumer's moment says so): dropping neuron 2

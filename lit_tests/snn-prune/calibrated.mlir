@@ -1,7 +1,7 @@
 // method=calibrated reads each synapse op's profiled input moment E[[x; 1][x; 1]^T] (here
 // written by hand) and refits the surviving weights and the bias to keep the current.
 // Running the pass twice changes nothing the second time (one note only).
-// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated sparsity=0.34 damping=1.0e-6},snn-prune{method=calibrated sparsity=0.34 damping=1.0e-6}' | filecheck %s
+// RUN: xdsl-opt %s -p 'snn-prune{method=calibrated sparsity=0.34 damping=1.0e-6 keep_variance=false},snn-prune{method=calibrated sparsity=0.34 damping=1.0e-6 keep_variance=false}' | filecheck %s
 
 // Inputs 0 and 1 always spike together (rate 0.5), input 2 is independent. One weight of
 // three goes: removing either twin costs nothing once the other takes its weight, so the
