@@ -24,7 +24,8 @@ of a network, and keeps the most compressed one that stays within the budget.
    per-sample losses must stay within budget (`Budget`): the margin answers the selection
    among many candidates on one validation set. With sequential calibration (the
    default, for methods that read the profile) a candidate's ops are pruned in body order,
-   each on a new profile of the candidate pruned so far. The metric is the
+   each on a new profile of the candidate pruned so far (and with `calibrated`, scaled to
+   the current variance its neurons had in the dense network). The metric is the
    task accuracy with labels (argmax of output spike counts, or of the mean output value for
    non-spiking outputs; see `snn_dialect.drift`), else the share of validation samples whose
    most active output is unchanged (a collapse to silence scores near 0). The plan kept
@@ -235,7 +236,10 @@ class Candidates:
     profile), so the op pruned to `s` is taken from one run of the pass on the whole module
     at sparsity `s` (cached). With `calibration` inputs (sequential calibration), each op
     after the first pruned one is pruned on a new profile of the candidate built so far, so
-    that it is calibrated on the activity of the already-pruned ops before it."""
+    that it is calibrated on the activity of the already-pruned ops before it; with the
+    `calibrated` method, its neurons' current variance is then set to that of the dense
+    network (`transforms.calibrated.with_variance_of`): the refit keeps the variance the dense
+    weights have on the pruned network's inputs, which pruning upstream has already lowered."""
 
     def __init__(
         self,
@@ -276,8 +280,10 @@ class Candidates:
     def build(self, plan: Sequence[float]) -> ModuleOp:
         """A copy of the profiled module with synapse op `i` pruned to `plan[i]`."""
         from snn_dialect.profile import annotate_firing_rates
+        from transforms.calibrated import with_variance_of
 
         module = self.profiled.clone()
+        dense = list(find_graph(self.profiled).block.ops)
         changed = False
         for i, (position, sparsity) in enumerate(zip(self.positions, plan, strict=True)):
             if sparsity <= 0:
@@ -285,6 +291,8 @@ class Candidates:
             if changed and self.calibration is not None:
                 annotate_firing_rates(module, self.calibration)
                 source = self._prune(module, sparsity)[i]
+                if self.method == "calibrated":
+                    source = with_variance_of(source, dense[position])
             else:
                 source = self.pruned_ops(sparsity)[i]
             old = list(find_graph(module).block.ops)[position]

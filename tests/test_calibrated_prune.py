@@ -14,12 +14,14 @@ from xdsl.ir import Operation
 from xdsl.utils.exceptions import PassFailedException
 
 from snn_dialect.calibration import input_moment, set_input_moment
+from snn_dialect.compress import Candidates
 from snn_dialect.interfaces import synapse_of
 from snn_dialect.ops import AddOp, AffineOp, Conv2dOp, IFOp, LIFOp, LinearOp
 from snn_dialect.profile import annotate_firing_rates
 from snn_dialect.simulator import simulate
 from snn_dialect.stats import graph_stats
 from transforms import reconstruction as rec
+from transforms.calibrated import with_variance_of
 from transforms.notes import approximation_notes
 from transforms.prune import PrunePass
 
@@ -178,6 +180,42 @@ def test_keep_variance_restores_each_rows_current_variance_and_keeps_its_mean(sp
     np.testing.assert_allclose(after_kept.mean(axis=0), after_plain.mean(axis=0), atol=1e-4)
     # the same weights go: zeros are where the plain refit put them
     np.testing.assert_array_equal(rows_of(synapses(kept)[0]) == 0, rows_of(synapses(plain)[0]) == 0)
+
+
+def test_with_variance_of_gives_each_row_the_reference_current_variance():
+    module, x = random_layer(4)
+    pruned = run(module, sparsity=0.7, method="calibrated", keep_variance=False)
+    (dense,), (op,) = synapses(module), synapses(pruned)
+    # the pruned op sees other activity: half of the inputs fire less
+    quieter = x * (np.random.default_rng(1).random(x.shape) < np.where(np.arange(60) < 30, 0.5, 1))
+    x1 = np.hstack([quieter.astype(np.float64), np.ones((len(x), 1))])
+    set_input_moment(op, (x1.T @ x1 / len(x1))[None])
+    scaled = with_variance_of(op, dense)
+    own, reference = input_moment(op)[0], input_moment(dense)[0]
+    target = rec.current_variance(rows_of(dense), reference)
+    assert not np.allclose(rec.current_variance(rows_of(op), own), target, rtol=0.05)
+    np.testing.assert_allclose(rec.current_variance(rows_of(scaled), own), target, rtol=1e-4)
+    mean = own[-1]
+    np.testing.assert_allclose(rows_of(scaled) @ mean, rows_of(op) @ mean, rtol=1e-4, atol=1e-4)
+    np.testing.assert_array_equal(rows_of(scaled) == 0, rows_of(op) == 0)
+    # without a moment there is nothing to scale by
+    set_input_moment(op, None)
+    assert with_variance_of(op, dense) is op
+
+
+def test_sequential_builds_give_later_ops_the_dense_networks_current_variance():
+    module, data = mlp([10, 16, 12, 4])
+    built = Candidates(module, "calibrated", [data]).build((0.6, 0.6, 0.5))
+    dense, pruned = synapses(module), synapses(built)
+    # the first op is pruned on the dense profile; the later ones on the pruned network's,
+    # whose moments the last profile left on them (a feed-forward chain: later ops do not
+    # change what earlier ones read)
+    for before, after in zip(dense[1:], pruned[1:], strict=True):
+        np.testing.assert_allclose(
+            rec.current_variance(rows_of(after), input_moment(after)[0]),
+            rec.current_variance(rows_of(before), input_moment(before)[0]),
+            rtol=1e-3,
+        )
 
 
 def test_inverse_cholesky_factors_the_inverse():

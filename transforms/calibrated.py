@@ -272,3 +272,31 @@ def refit_without_inputs(
     errors.add(rows, new, f)
     factors.forget(layer.op)
     return layer.rebuilt([new])
+
+
+# --------------------------------------------------------------------------------------------
+# Current variance against a reference
+# --------------------------------------------------------------------------------------------
+
+
+def with_variance_of(op: Operation, reference: Operation) -> Operation:
+    """`op` with each output index's weights scaled about its mean current (on `op`'s own
+    `input_moment`) to the current variance that the same index of `reference` has on
+    `reference`'s moment; the bias keeps the mean. For an op pruned on the activity of an
+    already-pruned network, with `reference` the op in the dense network: its neurons then see
+    the dense network's fluctuation. `op` itself when either has no moment or they differ in
+    shape or groups."""
+    if input_moment(op) is None or input_moment(reference) is None:
+        return op
+    layer, dense = Layer.of(op, "variance"), Layer.of(reference, "variance")
+    if layer is None or dense is None or layer.blocks.shape != dense.blocks.shape:
+        return op
+    if layer.moment.shape != dense.moment.shape:
+        return op
+    rows = [
+        rec.scaled_to_variance(
+            layer.rows(g), layer.moment[g], rec.current_variance(dense.rows(g), dense.moment[g])
+        ).astype(np.float32)
+        for g in range(layer.groups)
+    ]
+    return layer.rebuilt(rows)

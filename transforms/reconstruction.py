@@ -221,28 +221,39 @@ def refit_shared(rows: np.ndarray, h: np.ndarray, removed: np.ndarray) -> np.nda
     return out
 
 
-def keep_variance(old: np.ndarray, new: np.ndarray, moment: np.ndarray) -> np.ndarray:
-    """`new` rows (bias column last) with each row's weights scaled about its mean current so
-    that the current's variance on `moment` is that of the same row of `old`; the bias takes
-    the change of mean current, so the mean stays `new`'s. A least-squares refit onto fewer
-    inputs keeps only the part of the current the kept inputs can carry, so it lowers the
-    variance, and a threshold neuron fed a weaker fluctuation fires less. Rows whose new or
-    old variance is zero stay as they are; zeros stay zero. Float64."""
+def current_variance(rows: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """Per row (bias column last), the variance of its current `w . x + b` on `moment`
+    (`E[[x; 1][x; 1]^T]`), float64 `[rows]`."""
     h = np.asarray(moment)
     dtype = np.float32 if len(h) > LARGE else np.float64
     mean = h[-1, :-1].astype(np.float64)
     covariance = (h[:-1, :-1] - np.outer(mean, mean)).astype(dtype)
-    w_old = old[:, :-1].astype(dtype)
-    w_new = new[:, :-1].astype(dtype)
-    before = np.einsum("ij,ij->i", w_old @ covariance, w_old, dtype=np.float64)
-    after = np.einsum("ij,ij->i", w_new @ covariance, w_new, dtype=np.float64)
-    scale = np.ones(len(new))
-    both = (before > 0) & (after > 0)
-    scale[both] = np.sqrt(before[both] / after[both])
-    out = new.astype(np.float64)
+    w = rows[:, :-1].astype(dtype)
+    return np.einsum("ij,ij->i", w @ covariance, w, dtype=np.float64)
+
+
+def scaled_to_variance(rows: np.ndarray, moment: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """`rows` (bias column last) with each row's weights scaled about its mean current on
+    `moment` so that the current's variance there is `target` (per row); the bias takes the
+    change of mean current, so the mean stays. Rows whose variance or target is zero stay as
+    they are; zeros stay zero. Float64."""
+    variance = current_variance(rows, moment)
+    scale = np.ones(len(rows))
+    both = (variance > 0) & (target > 0)
+    scale[both] = np.sqrt(target[both] / variance[both])
+    out = rows.astype(np.float64)
+    mean = np.asarray(moment)[-1, :-1].astype(np.float64)
     out[:, -1] += (out[:, :-1] @ mean) * (1.0 - scale)
     out[:, :-1] *= scale[:, None]
     return out
+
+
+def keep_variance(old: np.ndarray, new: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """`new` rows scaled (`scaled_to_variance`) to the current variance of the same rows of
+    `old` on `moment`. A least-squares refit onto fewer inputs keeps only the part of the
+    current the kept inputs can carry, so it lowers the variance, and a threshold neuron fed a
+    weaker fluctuation fires less."""
+    return scaled_to_variance(new, moment, current_variance(old, moment))
 
 
 def exact_refit_affordable(n_rows: int, size: int) -> bool:
