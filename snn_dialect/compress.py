@@ -36,6 +36,12 @@ of a network, and keeps the most compressed one that stays within the budget.
    for `magnitude`), and searched below it only when that misses the budget; the quantized
    candidate with the least weight storage (nonzero weights x bits) wins (float weights only
    when no width fits).
+   **Firing rates** (`match_rates`, on by default): each candidate built for the search is
+   then given the dense network's firing rates on the calibration inputs back, neuron by
+   neuron, through the bias of the synapse op feeding it (`snn_dialect.rate_match`, layers
+   in body order): pruning shifts the rates (a refit keeps a current's mean and variance on
+   the calibration moments, not where the threshold is crossed), and the shift compounds
+   from layer to layer. Sensitivities are measured without it; quantization comes after it.
 5. **Exact clean-up**: `snn-optimize{use_profile=false}` removes what pruning left without
    fan-out (then quantization, which must come last), and the result is measured again on the
    validation inputs: the report gives that final figure.
@@ -133,6 +139,8 @@ class CompressionReport:
     metric: str
     """`accuracy` (with labels) or `argmax agreement` (with the dense network)."""
     method: str
+    rate_matching: bool
+    """Whether candidates got the dense network's firing rates back through their biases."""
     max_drop: float
     """Points (percent) the metric may lose."""
     confidence: float
@@ -170,6 +178,9 @@ class CompressionReport:
     confirmation_steps: list[Step] = field(default_factory=list)
     """Candidates measured on the confirmation inputs, in order."""
 
+    def _rates_text(self) -> str:
+        return ", firing rates matched on calibration" if self.rate_matching else ""
+
     def _confidence_text(self) -> str:
         return f" at {self.confidence:.0%} confidence" if self.confidence > 0.5 else ""
 
@@ -190,7 +201,8 @@ class CompressionReport:
                 f"compressed: {self.weights_before} -> {self.weights_after} nonzero weights "
                 f"({self.compression:.2f}x fewer), {bits}, neurons {self.neurons_before} -> "
                 f"{self.neurons_after}",
-                f"  pruning ({self.method}): sparsity {self.sparsity:.1%}; per layer: {layers}",
+                f"  pruning ({self.method}{self._rates_text()}): sparsity {self.sparsity:.1%}; "
+                f"per layer: {layers}",
                 f"  {self.metric} on {self.validation}: {self.baseline:.2%} -> "
                 f"{self.achieved:.2%} ({100 * (self.achieved - self.baseline):+.2f} points; "
                 f"budget -{self.max_drop:g}{self._confidence_text()}, {verdict})",
@@ -463,6 +475,7 @@ def compress(
     confidence: float = 0.5,
     confirmation: Data | None = None,
     confirmation_labels: np.ndarray | None = None,
+    match_rates: bool = True,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -476,9 +489,12 @@ def compress(
     normal margin of the per-sample losses (0.5: the measured drop); `confirmation` (with
     `confirmation_labels` when `labels` are given, and a third entry in `names`): inputs on
     which the chosen candidate's measured drop must also stay within `max_drop`, without the
-    margin (see the module docstring)."""
+    margin (see the module docstring); `match_rates`: after pruning, give each candidate's
+    neurons back the dense network's firing rates on the calibration inputs through their
+    biases (`snn_dialect.rate_match`)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
+    from snn_dialect.rate_match import match_firing_rates, rate_targets
 
     start = time.perf_counter()
     log = _logger(progress)
@@ -528,6 +544,7 @@ def compress(
     candidates = Candidates(module, method, cal if sequential and method != "magnitude" else None)
 
     reference_cal = simulate(module, cal).outputs[0]
+    targets = rate_targets(module, cal) if match_rates else None
     reference_val = simulate(module, val).outputs[0]
     metric = Metric(graph, reference_val, labels)
     baseline = metric(reference_val)
@@ -562,6 +579,13 @@ def compress(
 
     calibrated_rounding = method != "magnitude"
 
+    def build(plan: tuple[float, ...]) -> ModuleOp:
+        """The pruned candidate, its neurons' firing rates matched to the dense network's."""
+        candidate = candidates.build(plan)
+        if targets:
+            match_firing_rates(candidate, cal, targets)
+        return candidate
+
     def quantize(candidate: ModuleOp, width: int) -> None:
         if calibrated_rounding:
             annotate_firing_rates(candidate, cal)
@@ -569,7 +593,7 @@ def compress(
 
     def evaluate(plan: tuple[float, ...], width: int) -> bool:
         """Whether the candidate is within budget (and a `Step` for it)."""
-        candidate = candidates.build(plan)
+        candidate = build(plan)
         if width != FLOAT_BITS:
             quantize(candidate, width)
         scores = metric.correct(simulate(candidate, val).outputs[0])
@@ -635,7 +659,7 @@ def compress(
         conf_budget = Budget(conf_metric.correct(reference_conf), max_drop, 0.5)
 
         def confirmed(candidate: _Found) -> bool:
-            built = candidates.build(candidate.plan)
+            built = build(candidate.plan)
             if candidate.bits != FLOAT_BITS:
                 quantize(built, candidate.bits)
             scores = conf_metric.correct(simulate(built, conf).outputs[0])
@@ -663,7 +687,7 @@ def compress(
     chosen = found[min(range(len(found)), key=lambda i: size[i])]
 
     # the exact pipeline, then quantization, on the chosen candidate; measured again
-    result = candidates.build(chosen.plan)
+    result = build(chosen.plan)
     run_passes(result, "snn-optimize{use_profile=false}")
     if chosen.bits != FLOAT_BITS:
         quantize(result, chosen.bits)
@@ -688,6 +712,7 @@ def compress(
         validation=names[1],
         metric=metric.name,
         method=method,
+        rate_matching=match_rates,
         max_drop=max_drop,
         confidence=confidence,
         baseline=baseline,
@@ -884,6 +909,12 @@ def compress_args(p: Any) -> None:
     )
     p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
     p.add_argument("--method", choices=sorted(METHODS), default="calibrated")
+    p.add_argument(
+        "--no-rate-matching",
+        action="store_true",
+        help="leave biases as pruning left them (default: each candidate's neurons get the "
+        "dense network's firing rates on --calibration back through their biases)",
+    )
     p.add_argument("--json", default=None, help="write the report as JSON")
 
 
@@ -938,6 +969,7 @@ def run_compress(args: Any) -> None:
             confidence=args.confidence,
             confirmation=confirmation,
             confirmation_labels=confirmation_labels,
+            match_rates=not args.no_rate_matching,
         )
     except CompressionError as e:
         raise SNNError(str(e), args.model) from e

@@ -71,6 +71,14 @@ def test_the_report_names_both_data_sets_and_every_step(searched):
     assert "budget -10, within" in report.summary()
 
 
+def test_rate_matching_is_on_by_default_reported_and_can_be_turned_off(searched):
+    module, val, _, report = searched
+    assert report.rate_matching and "firing rates matched on calibration" in report.summary()
+    _, plain = compress(module, spikes(0), val, max_drop=10.0, match_rates=False)
+    assert not plain.rate_matching and "firing rates matched" not in plain.summary()
+    assert plain.as_dict()["rate_matching"] is False
+
+
 def test_with_labels_the_metric_is_accuracy():
     module = import_nir(BRAILLE)
     val = spikes(1)
@@ -278,10 +286,11 @@ def test_cli_confirmation_is_reported(files):
     done = snn_opt(
         "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
         files / "val.npz", "--confirmation", files / "conf.npz", "--labels", "y",
-        "--max-drop", "5.0", "-o", out, "--json", report,
+        "--max-drop", "5.0", "-o", out, "--json", report, "--no-rate-matching",
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(report.read_text())
+    assert data["rate_matching"] is False
     assert data["confirmation"] == str(files / "conf.npz")
     assert data["confirmation_within"] is True and data["confirmation_steps"]
     assert f"accuracy on {files / 'conf.npz'}: 100.00% -> " in done.stdout
