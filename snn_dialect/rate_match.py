@@ -102,15 +102,15 @@ def _layers(graph: GraphOp) -> dict[int, tuple[Operation, Operation]]:
     return found
 
 
+def _by_index(values: np.ndarray) -> np.ndarray:
+    """`[T, B, n0, ...]` -> `[n0, everything else]`."""
+    moved = np.moveaxis(values, 2, 0)
+    return moved.reshape(moved.shape[0], -1)
+
+
 def _per_index(values: np.ndarray) -> np.ndarray:
     """`[T, B, n0, ...]` -> the mean per axis-0 index `[n0]` (float64)."""
-    moved = np.moveaxis(values, 2, 0)
-    return moved.reshape(moved.shape[0], -1).mean(axis=1, dtype=np.float64)
-
-
-def _per_index_std(values: np.ndarray) -> np.ndarray:
-    moved = np.moveaxis(values, 2, 0)
-    return moved.reshape(moved.shape[0], -1).std(axis=1, dtype=np.float64)
+    return _by_index(values).mean(axis=1, dtype=np.float64)
 
 
 class _Recorder(Observer):
@@ -159,7 +159,7 @@ def _solve(
     best, best_error = np.zeros(n), np.abs(start - target)
     far = best_error > tolerance
     up, down = far & (start < target), far & (start > target)
-    spread = _per_index_std(lone.current)
+    spread = _by_index(lone.current).std(axis=1, dtype=np.float64)
     step = np.maximum(spread, max(float(spread.mean()), 1e-3))
     low = np.where(down, -step, 0.0)
     high = np.where(up, step, 0.0)

@@ -219,12 +219,13 @@ def prune_layer(
             new_groups.append(rows)
             continue
         changed = True
-        if rec.exact_refit_affordable(*rows.shape):
+        exact = rec.exact_refit_affordable(*rows.shape)
+        if exact:
             new = rec.refit(rows, f.damped(), removed).astype(np.float32)
             new[:, :-1][removed] = 0.0
         if variance:
             new = rec.keep_variance(rows, new, f.moment).astype(np.float32)
-        if variance or rec.exact_refit_affordable(*rows.shape):
+        if exact or variance:
             errors.add(rows, new, f)
         else:
             errors.add(rows, new, f, damped_error=loss)
