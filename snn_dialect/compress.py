@@ -33,9 +33,9 @@ of a network, and keeps the most compressed one that stays within the budget.
    weights per distance first) while the validation metric stays within budget (`refine`).
    With `bits`, each width is checked on the float result (`snn-quantize{bits=b
    calibrated=true}`, GPTQ rounding on a new profile of the pruned candidate; plain rounding
-   for `magnitude`), and searched below it only when that misses the budget; the quantized
-   candidate with the least weight storage (nonzero weights x bits) wins (float weights only
-   when no width fits).
+   for `magnitude`), and searched below it only when that misses the budget; of the float
+   and the quantized candidates, the one with the least weight storage (nonzero weights x
+   bits) wins.
    **Firing rates** (`match_rates`, on by default): each candidate built for the search is
    then given the dense network's firing rates on the calibration inputs back, neuron by
    neuron, through the bias of the synapse op feeding it (`snn_dialect.rate_match`, layers
@@ -48,10 +48,11 @@ of a network, and keeps the most compressed one that stays within the budget.
 
 6. **Confirmation** (optional, `confirmation` inputs, labelled like the validation ones): the
    search keeps the luckiest of many candidates measured on one validation set, so its
-   validation figure is biased upwards. The candidate chosen for each width is measured once
-   on the confirmation inputs; when it misses the budget there, the candidates of that width
-   that passed validation are tried in order of falling sparsity, and the first that holds on
-   confirmation is kept (the dense float network when none does). Few looks, so little
+   validation figure is biased upwards. The candidate chosen for each width (float weights
+   included) is measured once on the confirmation inputs; when it misses the budget there,
+   the candidates of that width that passed validation are tried in order of falling
+   sparsity, and the first that holds on confirmation is kept; of the widths that keep one,
+   the least weight storage wins (the dense float network when none does). Few looks, so little
    selection on the confirmation set: there the plain measured drop must stay within
    `max_drop` (no `confidence` margin; the confirmation inputs are independent of the
    selection, and a margin on both sets would count the same uncertainty twice).
@@ -650,7 +651,8 @@ def compress(
             log(f"compress: {width}-bit weights miss the budget even without pruning")
             continue
         quantized.append(_Found(best_plan, width, candidates.sparsity(best_plan), 0.0))
-    found = quantized or found
+    # the float candidate stays in the running: it wins when no width holds on confirmation
+    found = quantized + found
     confirm_steps: list[Step] = []
     if conf is not None:
         reference_conf = simulate(module, conf).outputs[0]

@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 from conftest import DATA
 
+from snn_dialect import compress as compress_module
 from snn_dialect.compress import (
+    FLOAT_BITS,
     Budget,
     CompressionError,
     _Found,
@@ -225,6 +227,21 @@ def test_confirm_tries_less_sparse_candidates_of_the_same_width_once_each():
     assert confirm(found(0.7), passed, holds) == found(0.4)
     assert looked == [0.7, 0.5, 0.4]
     assert confirm(found(0.7), passed, lambda f: False) is None
+
+
+def test_the_float_candidate_wins_when_no_width_holds_on_confirmation(monkeypatch):
+    real = compress_module.confirm
+
+    def quantized_fail(chosen, passed, holds):
+        return None if chosen.bits != FLOAT_BITS else real(chosen, passed, holds)
+
+    monkeypatch.setattr(compress_module, "confirm", quantized_fail)
+    module = import_nir(BRAILLE)
+    _, report = compress(
+        module, spikes(0), spikes(1), max_drop=10.0, bits=(8,), confirmation=spikes(4)
+    )
+    assert report.bits == FLOAT_BITS and report.sparsity > 0.3
+    assert report.confirmation_within
 
 
 def test_confirmation_errors():
