@@ -351,6 +351,15 @@ def run_optimize(args: argparse.Namespace) -> None:
     print(measure_drift(before, module, data, labels).summary(source), file=summary_to)
 
 
+def load_array(path: str, key: str, what: str) -> np.ndarray:
+    """The array `key` of the `.npz` at `path`, or a one-line error naming `what` it is."""
+    with np.load(path, allow_pickle=False) as arrays:
+        if key not in arrays.files:
+            found = ", ".join(sorted(arrays.files))
+            raise SNNError(f"no {what} array '{key}' (found: {found})", path)
+        return np.asarray(arrays[key])
+
+
 def load_labels(
     path: str, key: str | None, inputs: Sequence[np.ndarray], graph: GraphOp
 ) -> np.ndarray | None:
@@ -358,11 +367,7 @@ def load_labels(
     sample of `inputs`, each an index into the graph's first output."""
     if key is None:
         return None
-    with np.load(path, allow_pickle=False) as arrays:
-        if key not in arrays.files:
-            found = ", ".join(sorted(arrays.files))
-            raise SNNError(f"no labels array '{key}' (found: {found})", path)
-        labels = np.asarray(arrays[key])
+    labels = load_array(path, key, "labels")
     from snn_dialect.drift import check_labels
 
     try:

@@ -147,6 +147,9 @@ class CompressionReport:
     confidence: float
     """One-sided confidence with which the validation drop must stay within `max_drop` (0.5:
     the measured drop itself; the confirmation drop is checked as measured)."""
+    validation_groups: int | None
+    """Independent units (groups of samples) the confidence margin counted; None: every
+    validation sample is one."""
     baseline: float
     """The dense network's metric on the validation inputs."""
     achieved: float
@@ -183,7 +186,10 @@ class CompressionReport:
         return ", firing rates matched on calibration" if self.rate_matching else ""
 
     def _confidence_text(self) -> str:
-        return f" at {self.confidence:.0%} confidence" if self.confidence > 0.5 else ""
+        if self.confidence <= 0.5:
+            return ""
+        units = f" over {self.validation_groups} groups" if self.validation_groups else ""
+        return f" at {self.confidence:.0%} confidence{units}"
 
     @property
     def compression(self) -> float:
@@ -381,19 +387,36 @@ class Metric:
 class Budget:
     """Whether a candidate's validation metric is within `max_drop` points of the dense
     network's: the mean per-sample loss (dense score - candidate score) plus `z` standard
-    errors of that mean (`z` the one-sided normal quantile of `confidence`; none at 0.5)."""
+    errors of that mean (`z` the one-sided normal quantile of `confidence`; none at 0.5).
+    With `groups` (an id per sample), samples sharing an id (draws or augmentations of one
+    original) are one unit of evidence: the standard error is the cluster-robust one, from
+    the per-group sums of the losses."""
 
-    def __init__(self, dense: np.ndarray, max_drop: float, confidence: float):
+    def __init__(
+        self,
+        dense: np.ndarray,
+        max_drop: float,
+        confidence: float,
+        groups: np.ndarray | None = None,
+    ):
         self.dense = dense
         self.limit = max_drop / 100.0 + 1e-12
         self.z = NormalDist().inv_cdf(confidence) if confidence > 0.5 else 0.0
+        self.groups = None if groups is None else np.unique(groups, return_inverse=True)[1]
 
     def margin(self, scores: np.ndarray) -> float:
         """Points added to the measured drop."""
         loss = self.dense - scores
         if self.z == 0.0 or len(loss) < 2:
             return 0.0
-        return 100.0 * self.z * float(loss.std(ddof=1)) / np.sqrt(len(loss))
+        if self.groups is None:
+            return 100.0 * self.z * float(loss.std(ddof=1)) / np.sqrt(len(loss))
+        counts = np.bincount(self.groups)
+        if len(counts) < 2:
+            return 0.0
+        residuals = np.bincount(self.groups, weights=loss) - counts * loss.mean()
+        spread = len(counts) / (len(counts) - 1) * float(np.square(residuals).sum())
+        return 100.0 * self.z * np.sqrt(spread) / len(loss)
 
     def holds(self, scores: np.ndarray) -> bool:
         drop = float((self.dense - scores).mean())
@@ -477,6 +500,7 @@ def compress(
     confirmation: Data | None = None,
     confirmation_labels: np.ndarray | None = None,
     match_rates: bool = True,
+    groups: np.ndarray | None = None,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -492,7 +516,8 @@ def compress(
     which the chosen candidate's measured drop must also stay within `max_drop`, without the
     margin (see the module docstring); `match_rates`: after pruning, give each candidate's
     neurons back the dense network's firing rates on the calibration inputs through their
-    biases (`snn_dialect.rate_match`)."""
+    biases (`snn_dialect.rate_match`); `groups`: an id per validation sample, for the
+    `confidence` margin when several samples come from one original (see `Budget`)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
     from snn_dialect.rate_match import match_firing_rates, rate_targets
@@ -536,6 +561,13 @@ def compress(
         classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
         check_labels(confirmation_labels, conf[0].shape[1], classes, where=f"{conf_name} labels")
         confirmation_labels = confirmation_labels.astype(np.int64)
+    if groups is not None:
+        groups = np.asarray(groups)
+        if groups.shape != (val[0].shape[1],):
+            raise CompressionError(
+                f"{names[1]} groups: expected one id per sample, shape ({val[0].shape[1]},), "
+                f"got {groups.shape}"
+            )
     if not _synapse_positions(graph):
         raise CompressionError("the network has no synapse op to prune")
 
@@ -549,7 +581,7 @@ def compress(
     reference_val = simulate(module, val).outputs[0]
     metric = Metric(graph, reference_val, labels)
     baseline = metric(reference_val)
-    budget = Budget(metric.correct(reference_val), max_drop, confidence)
+    budget = Budget(metric.correct(reference_val), max_drop, confidence, groups)
     log(f"compress: dense {metric.name} on {names[1]} {baseline:.2%}; budget -{max_drop:g} points")
 
     # sensitivity of each layer, on the calibration inputs
@@ -717,6 +749,7 @@ def compress(
         rate_matching=match_rates,
         max_drop=max_drop,
         confidence=confidence,
+        validation_groups=None if groups is None else len(np.unique(groups)),
         baseline=baseline,
         achieved=achieved,
         within_budget=budget.holds(final_scores),
@@ -901,6 +934,12 @@ def compress_args(p: Any) -> None:
         help=".npz of inputs (same --labels key) on which the chosen network must also hold",
     )
     p.add_argument("--labels", default=None, help="array of class labels in --validation")
+    p.add_argument(
+        "--groups",
+        default=None,
+        help="array in --validation of an id per sample: samples sharing an id (draws or "
+        "augmentations of one original) count as one unit for --confidence",
+    )
     p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
     p.add_argument(
         "--confidence",
@@ -929,6 +968,7 @@ def run_compress(args: Any) -> None:
         _nir_writer,
         _text_writer,
         find_graph,
+        load_array,
         load_inputs,
         load_labels,
         load_module,
@@ -953,6 +993,7 @@ def run_compress(args: Any) -> None:
     calibration = load_inputs(args.calibration, graph)
     validation = load_inputs(args.validation, graph)
     labels = load_labels(args.validation, args.labels, validation, graph)
+    groups = None if args.groups is None else load_array(args.validation, args.groups, "groups")
     confirmation, confirmation_labels = None, None
     if args.confirmation is not None:
         confirmation = load_inputs(args.confirmation, graph)
@@ -972,6 +1013,7 @@ def run_compress(args: Any) -> None:
             confirmation=confirmation,
             confirmation_labels=confirmation_labels,
             match_rates=not args.no_rate_matching,
+            groups=groups,
         )
     except CompressionError as e:
         raise SNNError(str(e), args.model) from e

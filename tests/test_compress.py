@@ -150,6 +150,18 @@ def test_the_budget_adds_a_margin_for_confidence():
     assert strict.holds(dense)
 
 
+def test_grouped_samples_count_once_in_the_margin():
+    rng = np.random.default_rng(0)
+    dense = np.ones(200)
+    scores = (rng.random(200) > 0.05).astype(np.float64)
+    # every sample drawn 5 times: five copies of one loss are one unit of evidence
+    copies = np.repeat(scores, 5)
+    groups = np.repeat(np.arange(200), 5)
+    once = Budget(dense, 1.0, 0.95).margin(scores)
+    assert Budget(np.ones(1000), 1.0, 0.95, groups).margin(copies) == pytest.approx(once)
+    assert Budget(np.ones(1000), 1.0, 0.95).margin(copies) < 0.5 * once
+
+
 def test_python_errors():
     module = import_nir(BRAILLE)
     x = spikes(0)
@@ -161,6 +173,8 @@ def test_python_errors():
         compress(module, x, spikes(1), labels=np.zeros(3, np.int64))
     with pytest.raises(CompressionError, match=r"confidence must lie in \[0.5, 1\), got 1.0"):
         compress(module, x, spikes(1), confidence=1.0)
+    with pytest.raises(CompressionError, match=r"validation groups: expected one id per sample"):
+        compress(module, x, spikes(1), groups=np.zeros(3))
 
 
 def test_confirmation_backs_off_to_a_less_sparse_candidate(searched):
@@ -315,6 +329,18 @@ def test_cli_confirmation_is_reported(files):
     assert str(files / "cal.npz") in done.stdout
 
 
+def test_cli_groups_are_counted_in_the_report(files):
+    out = files / "out_g.mlir"
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
+        files / "val.npz", "--labels", "y", "--groups", "y", "--confidence", "0.95",
+        "--max-drop", "5.0", "-o", out,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    groups = len(np.unique(np.load(files / "val.npz")["y"]))
+    assert f"at 95% confidence over {groups} groups" in done.stdout
+
+
 def assert_one_line_error(done, message, out):
     """`snn-opt` failed with one line containing `message` and wrote no `out`."""
     assert done.returncode != 0
@@ -349,6 +375,8 @@ def test_cli_bad_confirmation_is_one_line(files, confirmation, message):
         ("cal.npz", "narrow.npz", [], "has shape [40, 12, 10], input 'input' needs [T, B, 12]"),
         ("cal.npz", "short.npz", ["--labels", "y"], "expected one label per sample (12)"),
         ("cal.npz", "val.npz", ["--labels", "nope"], "no labels array 'nope'"),
+        ("cal.npz", "val.npz", ["--groups", "nope"], "no groups array 'nope'"),
+        ("cal.npz", "short.npz", ["--groups", "y"], "groups: expected one id per sample"),
         ("cal.npz", "cal.npz", [], "calibration and validation must be different files"),
         ("cal.npz", "val.npz", ["--bits", "20"], "bits must lie in [2, 16]"),
         ("cal.npz", "val.npz", ["--confidence", "0.3"], "must lie in [0.5, 1): '0.3'"),
