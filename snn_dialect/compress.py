@@ -16,10 +16,11 @@ of a network, and keeps the most compressed one that stays within the budget.
    added: the Lagrangian of "most weights removed for a given total distance"). Sweeping `mu`
    gives a sequence of plans of growing total sparsity. A second sequence takes the
    per-layer sparsities of the method's global ranking (`scope=global`) at the total
-   sparsities of `GLOBAL_GRID`.
+   sparsities of `GLOBAL_GRID`, a third the same sparsity for every layer (`scope=layer`)
+   at each of them.
 4. **Search**: bisection over each sequence for the sparsest plan whose metric on the
    validation inputs stays within `max_drop` points of the dense network's (assuming that a
-   sparser plan of a sequence never does better); the sparser of the two is kept. With
+   sparser plan of a sequence never does better); the sparsest of the three is kept. With
    `confidence` above 0.5, the measured drop plus that one-sided normal margin of the
    per-sample losses must stay within budget (`Budget`): the margin answers the selection
    among many candidates on one validation set. With sequential calibration (the
@@ -324,6 +325,11 @@ class Candidates:
     def sparsity(self, plan: Sequence[float]) -> float:
         return float(np.dot(self.sizes, plan) / max(self.sizes.sum(), 1))
 
+    def layer_plans(self, grid: Sequence[float]) -> list[tuple[float, ...]]:
+        """Plans with every op at the same sparsity (the method's `scope=layer`), one per
+        sparsity of `grid`; the dense plan comes first."""
+        return [tuple(float(s) for _ in self.positions) for s in (0.0, *grid)]
+
     def ranking_plans(self, grid: Sequence[float]) -> list[tuple[float, ...]]:
         """Plans (one sparsity per op) of growing total sparsity from the method's global
         ranking (the per-op sparsities `snn-prune` reaches with `scope=global`) at each
@@ -600,6 +606,7 @@ def compress(
     families = {
         "allocation": allocation_plans(candidates.sizes, distances, grid),
         "global ranking": candidates.ranking_plans(GLOBAL_GRID),
+        "layer scope": candidates.layer_plans(GLOBAL_GRID),
     }
     for name, family in families.items():
         log(
@@ -649,7 +656,7 @@ def compress(
 
     # float weights first (the dense network is within budget by definition); a width then
     # starts from the float result and only searches below it when that misses the budget
-    # each family bisected; the sparser of the two plans found is refined
+    # each family bisected; the sparsest of the plans found is refined
     tops = {}
     for name, family in families.items():
         top = _bisect(lambda i, f=family: evaluate(f[i], FLOAT_BITS), len(family) - 1, False)
@@ -657,7 +664,7 @@ def compress(
         tops[name] = top
     best_family = max(families, key=lambda n: candidates.sparsity(families[n][tops[n]]))
     plans, top = families[best_family], tops[best_family]
-    log(f"compress: {best_family} gives the sparser plan; refining it")
+    log(f"compress: {best_family} gives the sparsest plan; refining it")
     refined = refine(
         plans[top],
         candidates.sizes,

@@ -18,6 +18,7 @@ from snn_dialect import compress as compress_module
 from snn_dialect.compress import (
     FLOAT_BITS,
     Budget,
+    Candidates,
     CompressionError,
     _Found,
     allocation_plans,
@@ -27,6 +28,7 @@ from snn_dialect.compress import (
 )
 from snn_dialect.drift import per_sample, winners
 from snn_dialect.nir_io import import_nir
+from snn_dialect.profile import annotate_firing_rates
 from snn_dialect.simulator import simulate
 from snn_dialect.stats import graph_stats
 
@@ -113,6 +115,16 @@ def test_allocation_plans_grow_and_prefer_insensitive_layers():
     for a, b in itertools.pairwise(plans):
         assert all(x <= y for x, y in zip(a, b, strict=True)) and a != b
     assert plans[1] == (0.5, 0.0)
+
+
+def test_layer_scope_plans_give_every_op_the_same_sparsity():
+    module = import_nir(BRAILLE)
+    annotate_firing_rates(module, spikes(0))
+    candidates = Candidates(module, "calibrated")
+    n = len(candidates.positions)
+    assert n > 1
+    assert candidates.layer_plans((0.3, 0.5)) == [(0.0,) * n, (0.3,) * n, (0.5,) * n]
+    assert candidates.sparsity((0.5,) * n) == pytest.approx(0.5)
 
 
 def test_refine_raises_layers_while_the_budget_holds():
