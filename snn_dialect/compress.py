@@ -42,7 +42,9 @@ of a network, and keeps the most compressed one that stays within the budget.
    neuron, through the bias of the synapse op feeding it (`snn_dialect.rate_match`, layers
    in body order): pruning shifts the rates (a refit keeps a current's mean and variance on
    the calibration moments, not where the threshold is crossed), and the shift compounds
-   from layer to layer. Sensitivities are measured without it; quantization comes after it.
+   from layer to layer. Sensitivities are measured without it; quantization comes after it;
+   it runs on the first calibration samples whose recorded currents fit
+   `rate_match.RECORD_BYTES`.
 5. **Exact clean-up**: `snn-optimize{use_profile=false}` removes what pruning left without
    fan-out (then quantization, which must come last), and the result is measured again on the
    validation inputs: the report gives that final figure.
@@ -526,7 +528,7 @@ def compress(
     `confidence` margin when several samples come from one original (see `Budget`)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
-    from snn_dialect.rate_match import match_firing_rates, rate_targets
+    from snn_dialect.rate_match import affordable_inputs, match_firing_rates, rate_targets
 
     start = time.perf_counter()
     log = _logger(progress)
@@ -583,7 +585,8 @@ def compress(
     candidates = Candidates(module, method, cal if sequential and method != "magnitude" else None)
 
     reference_cal = simulate(module, cal).outputs[0]
-    targets = rate_targets(module, cal) if match_rates else None
+    rate_inputs = affordable_inputs(module, cal)
+    targets = rate_targets(module, rate_inputs) if match_rates else None
     reference_val = simulate(module, val).outputs[0]
     metric = Metric(graph, reference_val, labels)
     baseline = metric(reference_val)
@@ -623,7 +626,7 @@ def compress(
         """The pruned candidate, its neurons' firing rates matched to the dense network's."""
         candidate = candidates.build(plan)
         if targets:
-            match_firing_rates(candidate, cal, targets)
+            match_firing_rates(candidate, rate_inputs, targets)
         return candidate
 
     def quantize(candidate: ModuleOp, width: int) -> None:

@@ -49,6 +49,10 @@ that pruning barely moved."""
 MAX_DOUBLINGS = 40
 """Doublings of a bias bracket before a neuron that cannot reach its target keeps its best."""
 
+RECORD_BYTES = 256 * 2**20
+"""Largest recorded synapse current (float32 over all steps and samples) that
+`affordable_inputs` lets matching keep in memory."""
+
 
 @dataclass(frozen=True)
 class LayerMatch:
@@ -207,6 +211,18 @@ def _with_bias_change(synapse: Operation, change: np.ndarray) -> Operation:
     new = copy_moment(synapse, trait.rebuilt(synapse, blocks, (old + change).astype(np.float32)))
     Rewriter.replace_op(synapse, new)
     return new
+
+
+def affordable_inputs(model: ModuleOp | GraphOp, inputs: Inputs) -> list[np.ndarray]:
+    """The first samples of `inputs` (all of them when they fit, at least one) for which the
+    largest current that matching records, `[T, B, *shape]` float32, stays within
+    `RECORD_BYTES`."""
+    graph = find_graph(model)
+    arrays = [inputs] if isinstance(inputs, np.ndarray) else list(inputs)
+    sizes = [int(np.prod(value_shape(s.results[0]))) for s, _ in _layers(graph).values()]
+    per_sample = 4 * arrays[0].shape[0] * max(sizes, default=0)
+    keep = max(1, RECORD_BYTES // per_sample) if per_sample else arrays[0].shape[1]
+    return [a[:, :keep] for a in arrays]
 
 
 def rate_targets(reference: ModuleOp | GraphOp, inputs: Inputs) -> dict[int, np.ndarray]:

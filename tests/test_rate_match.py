@@ -11,9 +11,10 @@ from conftest import IF, LIF, GraphBuilder, graph_of, synapses
 from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 
+from snn_dialect import rate_match
 from snn_dialect.interfaces import synapse_of
 from snn_dialect.ops import AffineOp, Conv2dOp, IFOp, LIFOp, LinearOp
-from snn_dialect.rate_match import match_firing_rates, rate_targets
+from snn_dialect.rate_match import affordable_inputs, match_firing_rates, rate_targets
 from snn_dialect.simulator import simulate
 from transforms.prune import PrunePass
 
@@ -127,3 +128,16 @@ def test_bad_targets_are_one_line_errors():
         match_firing_rates(module, data, {position: np.zeros(3)})
     with pytest.raises(ValueError, match=r"^rate matching: body position 0 holds snn.linear"):
         match_firing_rates(module, data, {0: np.zeros(16)})
+
+
+def test_affordable_inputs_keep_the_recorded_current_within_the_budget(monkeypatch):
+    module = mlp([12, 16, 8, 4])
+    data = spikes((30, 24, 12), 0.3, seed=1)
+    (kept,) = affordable_inputs(module, data)
+    np.testing.assert_array_equal(kept, data)  # 30 x 24 x 16 float32 fits
+    # room for 5 samples of the widest layer (16 neurons, 30 steps, 4 bytes)
+    monkeypatch.setattr(rate_match, "RECORD_BYTES", 5 * 30 * 16 * 4 + 7)
+    (kept,) = affordable_inputs(module, data)
+    np.testing.assert_array_equal(kept, data[:, :5])
+    monkeypatch.setattr(rate_match, "RECORD_BYTES", 1)
+    assert affordable_inputs(module, [data])[0].shape[1] == 1
