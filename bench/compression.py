@@ -80,9 +80,9 @@ BUDGETED = {
     "glyphs": (("calibrated", (), 0.95, False),),
 }
 """Budgeted searches per task: (method, bits, confidence, whether the confidence margin
-counts the draws of one validation image as one unit, `compress(..., groups=...)`)."""
-"""(method, weight widths, confidence) of the budgeted searches, per task; on the generated
-task only the setting of the README's command, fixed before any of its test figures."""
+counts the draws of one validation image as one unit, `compress(..., groups=...)`); on the
+generated task only the setting of the README's command, fixed before any of its test
+figures."""
 EPOCHS = {"digits": {"mlp": 12, "conv": 12}, "glyphs": {"mlp": 4, "conv": 2}}
 """Training epochs per task and net (`--epochs` overrides)."""
 GLYPHS = Glyphs()

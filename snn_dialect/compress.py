@@ -537,9 +537,7 @@ def compress(
     cal, val = _as_list(calibration), _as_list(validation)
     _check_data(graph, cal, names[0])
     _check_data(graph, val, names[1])
-    if len(cal) == len(val) and all(
-        a.shape == b.shape and np.array_equal(a, b) for a, b in zip(cal, val, strict=True)
-    ):
+    if _same(cal, val):
         raise CompressionError("calibration and validation data must differ")
     conf = None if confirmation is None else _as_list(confirmation)
     conf_name = names[2] if len(names) > 2 else "confirmation"
@@ -560,15 +558,11 @@ def compress(
     if bad_bits:
         raise CompressionError(f"bits must lie in [2, 16], got {bad_bits[0]}")
     if labels is not None:
-        labels = np.asarray(labels)
-        classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
-        check_labels(labels, val[0].shape[1], classes, where=f"{names[1]} labels")
-        labels = labels.astype(np.int64)
+        labels = _checked_labels(graph, labels, val, f"{names[1]} labels")
     if confirmation_labels is not None and conf is not None:
-        confirmation_labels = np.asarray(confirmation_labels)
-        classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
-        check_labels(confirmation_labels, conf[0].shape[1], classes, where=f"{conf_name} labels")
-        confirmation_labels = confirmation_labels.astype(np.int64)
+        confirmation_labels = _checked_labels(
+            graph, confirmation_labels, conf, f"{conf_name} labels"
+        )
     if groups is not None:
         groups = np.asarray(groups)
         if groups.shape != (val[0].shape[1],):
@@ -585,7 +579,7 @@ def compress(
     candidates = Candidates(module, method, cal if sequential and method != "magnitude" else None)
 
     reference_cal = simulate(module, cal).outputs[0]
-    rate_inputs = affordable_inputs(module, cal)
+    rate_inputs = affordable_inputs(module, cal) if match_rates else cal
     targets = rate_targets(module, rate_inputs) if match_rates else None
     reference_val = simulate(module, val).outputs[0]
     metric = Metric(graph, reference_val, labels)
@@ -796,6 +790,17 @@ def confirm(
             seen.add(f.plan)
             order.append(f)
     return next((f for f in order if holds(f)), None)
+
+
+def _checked_labels(
+    graph: GraphOp, labels: np.ndarray, data: list[np.ndarray], where: str
+) -> np.ndarray:
+    """`labels` as int64 class indices, one per sample of `data` (a ValueError naming `where`
+    otherwise)."""
+    labels = np.asarray(labels)
+    classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
+    check_labels(labels, data[0].shape[1], classes, where=where)
+    return labels.astype(np.int64)
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:

@@ -277,7 +277,9 @@ def match_firing_rates(
     wanted = {p: _checked_target(layers[p][1], p, t) for p, t in sorted(targets.items())}
     before: dict[int, float] = {}
     for position, target in wanted.items():
-        synapse, neuron = _layers(graph)[position]
+        neuron = layers[position][1]  # its synapse op is rebuilt when an earlier bias moves
+        synapse = neuron.operands[0].owner
+        assert isinstance(synapse, Operation)
         recorder = _Recorder(synapse.results[0])
         simulate(graph, inputs, observer=recorder)
         lone = _LoneNeuron(neuron, recorder.history(), graph.dt_value)
@@ -285,7 +287,6 @@ def match_firing_rates(
         if change.any():
             _with_bias_change(synapse, change)
     final = simulate(graph, inputs).firing_rates()
-    layers = _layers(graph)
     return [
         LayerMatch(
             position,

@@ -91,10 +91,10 @@ def _split_forward(op: Operation, x: np.ndarray) -> tuple[np.ndarray, np.ndarray
         tally = NonzeroTally(trait.blocks(op).shape)
     for start in range(0, len(weight), step):
         part = slice(start, start + step)
+        rows = weight[part]
         if tally is not None:
-            rows = weight[part]
             tally.add(part, rows.reshape(len(rows), *tally.shape[1:]))
-        w = weight[part].astype(np.float64)
+        w = rows.astype(np.float64)
         up[part] = np.maximum(w, 0.0) @ columns
         down[part] = np.minimum(w, 0.0) @ columns
     if tally is not None:
