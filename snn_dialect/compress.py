@@ -106,6 +106,10 @@ METHODS: dict[str, str] = {
 }
 """Pruning methods: the `snn-prune` options for one layer-scope sparsity `s`."""
 
+ALL = float(np.nextafter(1.0, 0.0))
+"""The sparsity of an op the global ranking empties: the largest `snn-prune` takes (it wants
+[0, 1)), which removes every weight of an op of any size."""
+
 FLOAT_BITS = 32
 
 QUANTIZE = {
@@ -346,7 +350,7 @@ class Candidates:
                 p.apply(make_context(), pruned)
             ops = list(find_graph(pruned).block.ops)
             plan = tuple(
-                round(float((synapse_of(ops[p]).blocks(ops[p]) == 0).mean()), 4)  # type: ignore[union-attr]
+                min(round(float((synapse_of(ops[p]).blocks(ops[p]) == 0).mean()), 4), ALL)  # type: ignore[union-attr]
                 for p in self.positions
             )
             merged = tuple(max(a, b) for a, b in zip(plans[-1], plan, strict=True))
@@ -529,10 +533,14 @@ def compress(
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
     from snn_dialect.rate_match import affordable_inputs, match_firing_rates, rate_targets
+    from transforms.cleanup import tidy
 
     start = time.perf_counter()
     log = _logger(progress)
     module, back = _as_module(model)
+    # every pass erases the ops that reach no output: candidates are built, op for op by
+    # position, from copies that passes have run on, so the search starts from that form too
+    tidy(module)
     graph = find_graph(module)
     cal, val = _as_list(calibration), _as_list(validation)
     _check_data(graph, cal, names[0])

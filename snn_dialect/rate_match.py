@@ -228,7 +228,8 @@ def affordable_inputs(model: ModuleOp | GraphOp, inputs: Inputs) -> list[np.ndar
 def rate_targets(reference: ModuleOp | GraphOp, inputs: Inputs) -> dict[int, np.ndarray]:
     """The mean firing rate per axis-0 index of each matchable spiking neuron op of
     `reference` on `inputs`, keyed by the op's position in the graph body (positions that a
-    rewrite of synapse weights keeps)."""
+    rewrite of synapse weights keeps; every pass also erases the ops that reach no output, so
+    take targets from a module without any, `transforms.cleanup.tidy`)."""
     graph = find_graph(reference)
     rates = simulate(graph, inputs).firing_rates()
     return {

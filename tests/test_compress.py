@@ -12,10 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import DATA
+from conftest import DATA, LIF, GraphBuilder, synapses
 
 from snn_dialect import compress as compress_module
 from snn_dialect.compress import (
+    ALL,
     FLOAT_BITS,
     Budget,
     Candidates,
@@ -27,7 +28,9 @@ from snn_dialect.compress import (
     refine,
 )
 from snn_dialect.drift import per_sample, winners
+from snn_dialect.interfaces import synapse_of
 from snn_dialect.nir_io import import_nir
+from snn_dialect.ops import LIFOp, LinearOp
 from snn_dialect.profile import annotate_firing_rates
 from snn_dialect.simulator import simulate
 from snn_dialect.stats import graph_stats
@@ -172,6 +175,36 @@ def test_grouped_samples_count_once_in_the_margin():
     once = Budget(dense, 1.0, 0.95).margin(scores)
     assert Budget(np.ones(1000), 1.0, 0.95, groups).margin(copies) == pytest.approx(once)
     assert Budget(np.ones(1000), 1.0, 0.95).margin(copies) < 0.5 * once
+
+
+def test_ops_that_reach_no_output_do_not_shift_the_layers():
+    """Every pass erases ops that reach no output; the search prunes the network as passes
+    leave it, so that each layer it names is the op it prunes."""
+    rng = np.random.default_rng(0)
+    b = GraphBuilder([12])
+    dangling = b.add(LinearOp(b.inputs[0], rng.normal(0.3, 0.5, (6, 12))))
+    b.neuron(LIFOp, dangling, **LIF)  # reaches no output
+    hidden = b.neuron(LIFOp, b.add(LinearOp(b.inputs[0], rng.normal(0.3, 0.5, (16, 12)))), **LIF)
+    out = b.neuron(LIFOp, b.add(LinearOp(hidden, rng.normal(0.2, 0.5, (4, 16)))), **LIF)
+    module = b.module(out)
+    result, report = compress(module, spikes(0), spikes(1), max_drop=10.0)
+    assert len(report.layer_sparsity) == 2
+    assert graph_stats(result).synapses == report.weights_after < 12 * 16 + 16 * 4
+    assert result.ops.first.function_type == module.ops.first.function_type  # type: ignore[union-attr]
+
+
+def test_an_op_the_global_ranking_empties_is_built_empty():
+    rng = np.random.default_rng(1)
+    b = GraphBuilder([12])
+    hidden = b.neuron(LIFOp, b.add(LinearOp(b.inputs[0], rng.normal(0.3, 0.5, (16, 12)))), **LIF)
+    out = b.neuron(LIFOp, b.add(LinearOp(hidden, rng.normal(0.0, 1e-4, (4, 16)))), **LIF)
+    module = b.module(out)
+    annotate_firing_rates(module, spikes(0))
+    candidates = Candidates(module, "magnitude")
+    plan = candidates.ranking_plans((0.8,))[-1]
+    assert plan[1] == ALL and plan[1] < 1.0  # every weight, as a sparsity the pass takes
+    last = synapses(candidates.build(plan))[-1]
+    assert not synapse_of(last).blocks(last).any()  # type: ignore[union-attr]
 
 
 def test_python_errors():

@@ -8,6 +8,7 @@ from pathlib import Path
 import nir
 import numpy as np
 from hypothesis import HealthCheck, given, settings
+from hypothesis.strategies import booleans
 from random_nir import Plan, nir_graphs, spikes
 
 from snn_dialect.api import run_passes
@@ -51,18 +52,29 @@ def test_optimized_file_keeps_interface_and_outputs(plan: Plan, tmp_path: Path):
 @settings(
     max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(plan=nir_graphs())
-def test_pruned_file_keeps_interface(plan: Plan, tmp_path: Path):
-    """An approximate pass (profiled, activity-aware global pruning) also writes a file that
-    `nir.read` accepts, with the original's inputs and outputs."""
+@given(plan=nir_graphs(), calibrated=booleans())
+def test_pruned_file_keeps_interface(plan: Plan, calibrated: bool, tmp_path: Path):
+    """Approximate rewrites (profiled, activity-aware global pruning; or calibrated global
+    pruning, which refits and rescales the kept weights, then firing-rate matching, which
+    moves biases) also write a file that `nir.read` accepts, with the original's inputs and
+    outputs."""
     from snn_dialect.profile import annotate_firing_rates
+    from snn_dialect.rate_match import match_firing_rates, rate_targets
+    from transforms.cleanup import tidy
 
     original = tmp_path / "original.nir"
     nir.write(original, plan.build())
     before = nir.read(original)
     module = import_nir(original)
-    annotate_firing_rates(module, spikes(before, steps=12, batch=3, seed=plan.seed % 1000))
-    run_passes(module, "snn-prune{method=activity sparsity=0.6 scope=global}")
+    x = spikes(before, steps=12, batch=3, seed=plan.seed % 1000)
+    annotate_firing_rates(module, x)
+    if calibrated:
+        tidy(module)  # as passes leave it: rate targets are keyed by body position
+        targets = rate_targets(module, x)
+        run_passes(module, "snn-prune{method=calibrated sparsity=0.6 scope=global}")
+        match_firing_rates(module, x, targets)
+    else:
+        run_passes(module, "snn-prune{method=activity sparsity=0.6 scope=global}")
     pruned = tmp_path / "pruned.nir"
     write_nir(module, pruned)
     assert interface(nir.read(pruned)) == interface(before)

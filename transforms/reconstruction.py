@@ -100,9 +100,10 @@ class Factor:
 
 
 def current_error(delta: np.ndarray, moment: np.ndarray) -> float:
-    """`tr(delta H delta^T)`: mean squared current change (summed over rows)."""
+    """`tr(delta H delta^T)`: mean squared current change (summed over rows); never below 0,
+    which rounding of a float32 moment that is only just positive semidefinite can give."""
     d = delta.astype(np.float64)
-    return float(np.einsum("ij,ij->", d @ np.asarray(moment, np.float64), d))
+    return max(float(np.einsum("ij,ij->", d @ np.asarray(moment, np.float64), d)), 0.0)
 
 
 def obs_saliency(rows: np.ndarray, u: np.ndarray) -> np.ndarray:
