@@ -80,7 +80,8 @@ BUDGETED = {
     "glyphs": (("calibrated", (), 0.95, False),),
 }
 """Budgeted searches per task: (method, bits, confidence, whether the confidence margin
-counts the draws of one validation image as one unit, `compress(..., groups=...)`); on the
+counts the draws of one validation or confirmation image as one unit, `compress(...,
+groups=..., confirmation_groups=...)`); on the
 generated task only the setting of the README's command, fixed before any of its test
 figures."""
 EPOCHS = {"digits": {"mlp": 12, "conv": 12}, "glyphs": {"mlp": 4, "conv": 2}}
@@ -418,6 +419,7 @@ def bench_net(
             confirmation=data["confirmation"].spikes,
             confirmation_labels=data["confirmation"].labels,
             groups=data["validation"].groups if grouped else None,
+            confirmation_groups=data["confirmation"].groups if grouped else None,
         )
         acc = accuracy_of(sim_counts(result, test), test.labels)
         width = "float" if report.bits == 32 else f"{report.bits}-bit"

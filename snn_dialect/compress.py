@@ -51,14 +51,16 @@ of a network, and keeps the most compressed one that stays within the budget.
 
 6. **Confirmation** (optional, `confirmation` inputs, labelled like the validation ones): the
    search keeps the luckiest of many candidates measured on one validation set, so its
-   validation figure is biased upwards. The candidate chosen for each width (float weights
-   included) is measured once on the confirmation inputs; when it misses the budget there,
-   the candidates of that width that passed validation are tried in order of falling
-   sparsity, and the first that holds on confirmation is kept; of the widths that keep one,
-   the least weight storage wins (the dense float network when none does). Few looks, so little
-   selection on the confirmation set: there the plain measured drop must stay within
-   `max_drop` (no `confidence` margin; the confirmation inputs are independent of the
-   selection, and a margin on both sets would count the same uncertainty twice).
+   validation figure is biased upwards, and a validation margin does not undo a selection
+   among many. The candidate chosen for each width (float weights included) is measured once
+   on the confirmation inputs; when it misses the budget there, the candidates of that width
+   that passed validation are tried in order of falling sparsity, and the first that holds on
+   confirmation is kept; of the widths that keep one, the least weight storage wins (the dense
+   float network when none does). The confirmation inputs are independent of the selection
+   and see few looks, so there the budget is a statement about the network itself: its
+   measured drop plus the `confidence` margin over the confirmation samples (or their
+   `confirmation_groups`) must stay within `max_drop`. A small confirmation set therefore
+   only confirms candidates that change few of its outputs.
 
 Calibration and validation data must be different files (or arrays): the search never
 measures its budget on the data it calibrated on; confirmation data must differ from both.
@@ -152,10 +154,10 @@ class CompressionReport:
     max_drop: float
     """Points (percent) the metric may lose."""
     confidence: float
-    """One-sided confidence with which the validation drop must stay within `max_drop` (0.5:
-    the measured drop itself; the confirmation drop is checked as measured)."""
+    """One-sided confidence with which the validation drop, and the confirmation drop, must
+    stay within `max_drop` (0.5: the measured drops themselves)."""
     validation_groups: int | None
-    """Independent units (groups of samples) the confidence margin counted; None: every
+    """Independent units (groups of samples) the validation margin counted; None: every
     validation sample is one."""
     baseline: float
     """The dense network's metric on the validation inputs."""
@@ -184,18 +186,19 @@ class CompressionReport:
     confirmation_achieved: float | None = None
     """The compressed network's metric on the confirmation inputs."""
     confirmation_within: bool | None = None
-    """Whether the measured drop on the confirmation inputs stays within `max_drop` (no
-    confidence margin there)."""
+    """Whether the drop on the confirmation inputs stays within `max_drop` at `confidence`."""
+    confirmation_groups: int | None = None
+    """Independent units the confirmation margin counted; None: every sample is one."""
     confirmation_steps: list[Step] = field(default_factory=list)
     """Candidates measured on the confirmation inputs, in order."""
 
     def _rates_text(self) -> str:
         return ", firing rates matched on calibration" if self.rate_matching else ""
 
-    def _confidence_text(self) -> str:
+    def _confidence_text(self, groups: int | None) -> str:
         if self.confidence <= 0.5:
             return ""
-        units = f" over {self.validation_groups} groups" if self.validation_groups else ""
+        units = f" over {groups} groups" if groups else ""
         return f" at {self.confidence:.0%} confidence{units}"
 
     @property
@@ -219,7 +222,8 @@ class CompressionReport:
                 f"per layer: {layers}",
                 f"  {self.metric} on {self.validation}: {self.baseline:.2%} -> "
                 f"{self.achieved:.2%} ({100 * (self.achieved - self.baseline):+.2f} points; "
-                f"budget -{self.max_drop:g}{self._confidence_text()}, {verdict})",
+                f"budget -{self.max_drop:g}{self._confidence_text(self.validation_groups)}, "
+                f"{verdict})",
                 *self._confirmation_lines(),
                 f"  calibration: {self.calibration}; {len(self.steps)} candidates measured on "
                 f"{self.validation} in {self.seconds:.1f} s",
@@ -235,7 +239,7 @@ class CompressionReport:
         return [
             f"  {self.metric} on {self.confirmation}: {self.confirmation_baseline:.2%} -> "
             f"{self.confirmation_achieved:.2%} ({change:+.2f} points; budget "
-            f"-{self.max_drop:g} on the measured drop, {verdict}); "
+            f"-{self.max_drop:g}{self._confidence_text(self.confirmation_groups)}, {verdict}); "
             f"{len(self.confirmation_steps)} candidates measured on it"
         ]
 
@@ -513,6 +517,7 @@ def compress(
     confirmation_labels: np.ndarray | None = None,
     match_rates: bool = True,
     groups: np.ndarray | None = None,
+    confirmation_groups: np.ndarray | None = None,
 ) -> tuple[Any, CompressionReport]:
     """The most compressed copy of `model` whose validation metric stays within `max_drop`
     points of the original's (see the module docstring), and the report of the search.
@@ -525,11 +530,12 @@ def compress(
     drop must stay within budget with this one-sided confidence, its measured value plus a
     normal margin of the per-sample losses (0.5: the measured drop); `confirmation` (with
     `confirmation_labels` when `labels` are given, and a third entry in `names`): inputs on
-    which the chosen candidate's measured drop must also stay within `max_drop`, without the
-    margin (see the module docstring); `match_rates`: after pruning, give each candidate's
-    neurons back the dense network's firing rates on the calibration inputs through their
-    biases (`snn_dialect.rate_match`); `groups`: an id per validation sample, for the
-    `confidence` margin when several samples come from one original (see `Budget`)."""
+    which the chosen candidate's drop must also stay within `max_drop` at `confidence` (see
+    the module docstring); `match_rates`: after pruning, give each candidate's neurons back
+    the dense network's firing rates on the calibration inputs through their biases
+    (`snn_dialect.rate_match`); `groups`, `confirmation_groups`: an id per validation
+    (confirmation) sample, for the `confidence` margin when several samples come from one
+    original (see `Budget`)."""
     from snn_dialect.api import _as_module, run_passes
     from snn_dialect.profile import annotate_firing_rates
     from snn_dialect.rate_match import affordable_inputs, match_firing_rates, rate_targets
@@ -571,13 +577,10 @@ def compress(
         confirmation_labels = _checked_labels(
             graph, confirmation_labels, conf, f"{conf_name} labels"
         )
-    if groups is not None:
-        groups = np.asarray(groups)
-        if groups.shape != (val[0].shape[1],):
-            raise CompressionError(
-                f"{names[1]} groups: expected one id per sample, shape ({val[0].shape[1]},), "
-                f"got {groups.shape}"
-            )
+    groups = _checked_groups(groups, val, names[1])
+    if confirmation_groups is not None and conf is None:
+        raise CompressionError("confirmation groups given without confirmation data")
+    confirmation_groups = _checked_groups(confirmation_groups, conf, conf_name)
     if not _synapse_positions(graph):
         raise CompressionError("the network has no synapse op to prune")
 
@@ -701,8 +704,9 @@ def compress(
     if conf is not None:
         reference_conf = simulate(module, conf).outputs[0]
         conf_metric = Metric(graph, reference_conf, confirmation_labels)
-        # the measured drop, no margin: the selection never saw these inputs
-        conf_budget = Budget(conf_metric.correct(reference_conf), max_drop, 0.5)
+        conf_budget = Budget(
+            conf_metric.correct(reference_conf), max_drop, confidence, confirmation_groups
+        )
 
         def confirmed(candidate: _Found) -> bool:
             built = build(candidate.plan)
@@ -749,6 +753,7 @@ def compress(
             "confirmation_baseline": conf_metric(reference_conf),
             "confirmation_achieved": float(conf_scores.mean()),
             "confirmation_within": conf_budget.holds(conf_scores),
+            "confirmation_groups": _count(confirmation_groups),
             "confirmation_steps": confirm_steps,
         }
     _record(result, method, chosen, baseline, achieved, max_drop, metric.name)
@@ -761,7 +766,7 @@ def compress(
         rate_matching=match_rates,
         max_drop=max_drop,
         confidence=confidence,
-        validation_groups=None if groups is None else len(np.unique(groups)),
+        validation_groups=_count(groups),
         baseline=baseline,
         achieved=achieved,
         within_budget=budget.holds(final_scores),
@@ -809,6 +814,25 @@ def _checked_labels(
     classes = int(np.prod(graph.output_op.outputs[0].type.get_shape()))  # type: ignore[union-attr]
     check_labels(labels, data[0].shape[1], classes, where=where)
     return labels.astype(np.int64)
+
+
+def _checked_groups(
+    groups: np.ndarray | None, data: list[np.ndarray] | None, name: str
+) -> np.ndarray | None:
+    """`groups` as an array of one id per sample of `data` (None stays None)."""
+    if groups is None or data is None:
+        return None
+    groups = np.asarray(groups)
+    if groups.shape != (data[0].shape[1],):
+        raise CompressionError(
+            f"{name} groups: expected one id per sample, shape ({data[0].shape[1]},), "
+            f"got {groups.shape}"
+        )
+    return groups
+
+
+def _count(groups: np.ndarray | None) -> int | None:
+    return None if groups is None else len(np.unique(groups))
 
 
 def _same(a: list[np.ndarray], b: list[np.ndarray]) -> bool:
@@ -960,16 +984,17 @@ def compress_args(p: Any) -> None:
     p.add_argument(
         "--groups",
         default=None,
-        help="array in --validation of an id per sample: samples sharing an id (draws or "
-        "augmentations of one original) count as one unit for --confidence",
+        help="array in --validation (and --confirmation) of an id per sample: samples "
+        "sharing an id (draws or augmentations of one original) count as one unit for "
+        "--confidence",
     )
     p.add_argument("--max-drop", type=_points, default=1.0, help="points the metric may lose")
     p.add_argument(
         "--confidence",
         type=_confidence,
         default=0.5,
-        help="one-sided confidence that the validation drop stays within budget (default 0.5: "
-        "as measured; --confirmation checks the measured drop)",
+        help="one-sided confidence that the validation (and --confirmation) drop stays "
+        "within budget (default 0.5: as measured)",
     )
     p.add_argument("--bits", type=_bits_list, default=[], help="weight widths to try, e.g. 8,4")
     p.add_argument("--method", choices=sorted(METHODS), default="calibrated")
@@ -1017,10 +1042,12 @@ def run_compress(args: Any) -> None:
     validation = load_inputs(args.validation, graph)
     labels = load_labels(args.validation, args.labels, validation, graph)
     groups = None if args.groups is None else load_array(args.validation, args.groups, "groups")
-    confirmation, confirmation_labels = None, None
+    confirmation, confirmation_labels, confirmation_groups = None, None, None
     if args.confirmation is not None:
         confirmation = load_inputs(args.confirmation, graph)
         confirmation_labels = load_labels(args.confirmation, args.labels, confirmation, graph)
+        if args.groups is not None:
+            confirmation_groups = load_array(args.confirmation, args.groups, "groups")
     try:
         result, report = compress(
             module,
@@ -1037,6 +1064,7 @@ def run_compress(args: Any) -> None:
             confirmation_labels=confirmation_labels,
             match_rates=not args.no_rate_matching,
             groups=groups,
+            confirmation_groups=confirmation_groups,
         )
     except CompressionError as e:
         raise SNNError(str(e), args.model) from e
