@@ -52,15 +52,16 @@ of a network, and keeps the most compressed one that stays within the budget.
 6. **Confirmation** (optional, `confirmation` inputs, labelled like the validation ones): the
    search keeps the luckiest of many candidates measured on one validation set, so its
    validation figure is biased upwards, and a validation margin does not undo a selection
-   among many. The candidate chosen for each width (float weights included) is measured once
-   on the confirmation inputs; when it misses the budget there, the candidates of that width
-   that passed validation are tried in order of falling sparsity, and the first that holds on
-   confirmation is kept; of the widths that keep one, the least weight storage wins (the dense
-   float network when none does). The confirmation inputs are independent of the selection
-   and see few looks, so there the budget is a statement about the network itself: its
-   measured drop plus the `confidence` margin over the confirmation samples (or their
-   `confirmation_groups`) must stay within `max_drop`. A small confirmation set therefore
-   only confirms candidates that change few of its outputs.
+   among many. The confirmation inputs play no part in the selection, so the budget is
+   stated there: a candidate holds when its measured drop plus the `confidence` margin over
+   the confirmation samples (or their `confirmation_groups`) stays within `max_drop`. For
+   each width (float weights included) the chosen candidate is measured; when it misses,
+   the candidates of that width that passed validation are tried by falling sparsity, then
+   the less sparse plans of the family searched (each that passes validation), and the
+   first that holds is kept, after at most `CONFIRMATION_LOOKS` looks (each look is another
+   chance for luck). Of the widths that keep one, the least weight storage wins (the dense
+   float network when none does). A small confirmation set only confirms candidates that
+   change few of its outputs.
 
 Calibration and validation data must be different files (or arrays): the search never
 measures its budget on the data it calibrated on; confirmation data must differ from both.
@@ -72,8 +73,9 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
+from itertools import chain, islice
 from statistics import NormalDist
 from typing import Any
 
@@ -113,6 +115,10 @@ ALL = float(np.nextafter(1.0, 0.0))
 [0, 1)), which removes every weight of an op of any size."""
 
 FLOAT_BITS = 32
+
+CONFIRMATION_LOOKS = 10
+"""Candidates of one width measured on the confirmation inputs at most: each look is another
+chance for a candidate beyond the budget to pass there by luck."""
 
 QUANTIZE = {
     True: "snn-quantize{{bits={b} calibrated=true}}",
@@ -728,8 +734,17 @@ def compress(
             )
             return step.within
 
+        def less_sparse(width: int) -> Iterator[_Found]:
+            """The searched family's plans below every candidate of `width` that passed
+            validation, sparsest first, those that pass it now: confirmation's last resort."""
+            floor = min((f.sparsity for f in passed if f.bits == width), default=1.0)
+            for plan in reversed(plans[1:]):
+                sparsity = candidates.sparsity(plan)
+                if sparsity < floor and evaluate(plan, width):
+                    yield _Found(plan, width, sparsity, 0.0)
+
         found = [
-            confirm(f, passed, confirmed)
+            confirm(f, passed, confirmed, less_sparse(f.bits))
             or _Found(tuple(0.0 for _ in f.plan), FLOAT_BITS, 0.0, baseline)
             for f in found
         ]
@@ -791,18 +806,26 @@ def compress(
 
 
 def confirm(
-    chosen: _Found, passed: Sequence[_Found], holds: Callable[[_Found], bool]
+    chosen: _Found,
+    passed: Sequence[_Found],
+    holds: Callable[[_Found], bool],
+    more: Iterable[_Found] = (),
 ) -> _Found | None:
-    """The first candidate that `holds` (on the confirmation inputs), trying `chosen` and then
-    the candidates of its width that passed validation and are less sparse, sparsest first
-    (each plan once); None when none holds."""
-    order = [chosen]
-    seen = {chosen.plan}
-    for f in sorted(passed, key=lambda f: -f.sparsity):
-        if f.bits == chosen.bits and f.sparsity <= chosen.sparsity and f.plan not in seen:
-            seen.add(f.plan)
-            order.append(f)
-    return next((f for f in order if holds(f)), None)
+    """The first candidate that `holds` (on the confirmation inputs), trying `chosen`, then
+    the candidates of its width that passed validation and are less sparse, sparsest first,
+    then the `more` ones (a lazy sequence), each plan once and at most `CONFIRMATION_LOOKS`
+    in all; None when none holds."""
+    same = (f for f in sorted(passed, key=lambda f: -f.sparsity) if f.bits == chosen.bits)
+    below = (f for f in same if f.sparsity <= chosen.sparsity)
+
+    def unseen() -> Iterator[_Found]:
+        seen: set[tuple[float, ...]] = set()
+        for f in chain([chosen], below, more):
+            if f.plan not in seen:
+                seen.add(f.plan)
+                yield f
+
+    return next((f for f in islice(unseen(), CONFIRMATION_LOOKS) if holds(f)), None)
 
 
 def _checked_labels(

@@ -17,6 +17,7 @@ from conftest import DATA, LIF, GraphBuilder, synapses
 from snn_dialect import compress as compress_module
 from snn_dialect.compress import (
     ALL,
+    CONFIRMATION_LOOKS,
     FLOAT_BITS,
     Budget,
     Candidates,
@@ -318,11 +319,38 @@ def test_confirm_tries_less_sparse_candidates_of_the_same_width_once_each():
     assert confirm(found(0.7), passed, lambda f: False) is None
 
 
+def test_confirm_goes_on_to_less_sparse_plans_within_a_number_of_looks():
+    def found(sparsity: float) -> _Found:
+        return _Found((sparsity,), 32, sparsity, 0.0)
+
+    built: list[float] = []
+
+    def more(levels):
+        for s in levels:
+            built.append(s)  # built lazily, only when the passed candidates are exhausted
+            yield found(s)
+
+    looked: list[float] = []
+
+    def holds(f: _Found) -> bool:
+        looked.append(f.sparsity)
+        return f.sparsity <= 0.3
+
+    passed = [found(0.6), found(0.5)]
+    levels = [0.5, 0.45, 0.4, 0.35, 0.3, 0.2]  # a plan already tried is not looked at again
+    assert confirm(found(0.6), passed, holds, more(levels)) == found(0.3)
+    assert looked == [0.6, 0.5, 0.45, 0.4, 0.35, 0.3] and built == levels[:5]
+    looked.clear()
+    many = [0.59 - 0.01 * i for i in range(40)]
+    assert confirm(found(0.6), passed, holds, more(many)) is None
+    assert len(looked) == CONFIRMATION_LOOKS
+
+
 def test_the_float_candidate_wins_when_no_width_holds_on_confirmation(monkeypatch):
     real = compress_module.confirm
 
-    def quantized_fail(chosen, passed, holds):
-        return None if chosen.bits != FLOAT_BITS else real(chosen, passed, holds)
+    def quantized_fail(chosen, passed, holds, more):
+        return None if chosen.bits != FLOAT_BITS else real(chosen, passed, holds, more)
 
     monkeypatch.setattr(compress_module, "confirm", quantized_fail)
     module = import_nir(BRAILLE)
