@@ -79,11 +79,10 @@ BUDGETED = {
     ),
     "glyphs": (("calibrated", (), 0.95, False),),
 }
-"""Budgeted searches per task: (method, bits, confidence, whether the confidence margin
-counts the draws of one validation or confirmation image as one unit, `compress(...,
-groups=..., confirmation_groups=...)`); on the
-generated task only the setting of the README's command, fixed before any of its test
-figures."""
+"""Budgeted searches per task: (method, bits, confidence, whether the confidence margins
+count the draws of one validation or confirmation image as one unit, `compress(...,
+groups=..., confirmation_groups=...)`); on the generated task only the setting of the
+README's command, fixed before any of its test figures."""
 EPOCHS = {"digits": {"mlp": 12, "conv": 12}, "glyphs": {"mlp": 4, "conv": 2}}
 """Training epochs per task and net (`--epochs` overrides)."""
 GLYPHS = Glyphs()
