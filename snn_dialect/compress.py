@@ -242,12 +242,23 @@ class CompressionReport:
         assert self.confirmation_baseline is not None and self.confirmation_achieved is not None
         verdict = "within" if self.confirmation_within else "OUTSIDE"
         change = 100 * (self.confirmation_achieved - self.confirmation_baseline)
-        return [
+        lines = [
             f"  {self.metric} on {self.confirmation}: {self.confirmation_baseline:.2%} -> "
             f"{self.confirmation_achieved:.2%} ({change:+.2f} points; budget "
             f"-{self.max_drop:g}{self._confidence_text(self.confirmation_groups)}, {verdict}); "
             f"{len(self.confirmation_steps)} candidates measured on it"
         ]
+        steps = self.confirmation_steps
+        if steps and not any(s.within for s in steps):
+            drops = [100 * (self.confirmation_baseline - s.metric) for s in steps]
+            margins = [s.margin for s in steps]
+            lines.append(
+                f"  no pruned candidate held on {self.confirmation} (drops {min(drops):.2f} "
+                f"to {max(drops):.2f} points, margins {min(margins):.2f} to "
+                f"{max(margins):.2f}), so the original network is kept: more confirmation "
+                "samples narrow the margin"
+            )
+        return lines
 
 
 # --------------------------------------------------------------------------------------------

@@ -280,6 +280,21 @@ def test_confirmation_holds_the_drop_to_the_budget_at_the_searchs_confidence():
     assert first.within == (first.metric >= 0.9 - 1e-12)
 
 
+def test_the_report_says_why_nothing_held_on_confirmation():
+    module = import_nir(BRAILLE)
+    # no loss at all allowed at 95 % confidence: a candidate holds only where it changes no
+    # confirmation output, which none of the validation-chosen ones manages on 300 samples
+    _, report = compress(
+        module, spikes(0), spikes(1), max_drop=0.0, confidence=0.95,
+        confirmation=spikes(7, samples=300),
+    )  # fmt: skip
+    assert report.confirmation_steps and report.sparsity == 0.0
+    assert not any(s.within for s in report.confirmation_steps)
+    last = report.summary().splitlines()[4]
+    assert last.startswith("  no pruned candidate held on confirmation (drops ")
+    assert "so the original network is kept" in last
+
+
 def test_confirmation_groups_count_once_in_its_margin():
     module = import_nir(BRAILLE)
     cal, val = spikes(0), spikes(1)
