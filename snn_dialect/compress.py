@@ -238,7 +238,13 @@ class CompressionReport:
 
     def _confirmation_lines(self) -> list[str]:
         if self.confirmation is None:
-            return []
+            if len(self.steps) < 2:
+                return []
+            return [
+                f"  no confirmation data: the figure on {self.validation} is the best of "
+                f"{len(self.steps)} candidates measured there, optimistic by that selection; "
+                "confirmation data the search does not see would check it"
+            ]
         assert self.confirmation_baseline is not None and self.confirmation_achieved is not None
         verdict = "within" if self.confirmation_within else "OUTSIDE"
         change = 100 * (self.confirmation_achieved - self.confirmation_baseline)

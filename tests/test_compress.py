@@ -57,6 +57,10 @@ def searched():
 
 def test_the_result_stays_within_the_budget_and_is_smaller(searched):
     module, val, result, report = searched
+    assert (
+        f"no confirmation data: the figure on validation is the best of {len(report.steps)} "
+        in (report.summary())
+    )
     assert report.metric == "argmax agreement"
     assert report.baseline == 1.0
     agreement = float((predictions(result, val) == predictions(module, val)).mean())
