@@ -492,6 +492,16 @@ def test_cli_bad_confirmation_is_one_line(files, confirmation, message):
     assert_one_line_error(done, message, out)
 
 
+def test_cli_groups_missing_from_the_confirmation_file_is_one_line(files):
+    out = files / "bad_g.mlir"
+    np.savez(files / "conf_plain.npz", input=spikes(4))
+    done = snn_opt(
+        "compress", BRAILLE, "--calibration", files / "cal.npz", "--validation",
+        files / "val.npz", "--confirmation", files / "conf_plain.npz", "--groups", "y", "-o", out,
+    )  # fmt: skip
+    assert_one_line_error(done, "conf_plain.npz: no groups array 'y' (found: input)", out)
+
+
 @pytest.mark.parametrize(
     ("calibration", "validation", "extra", "message"),
     [
