@@ -503,6 +503,8 @@ class _Found:
     bits: int
     sparsity: float
     metric: float
+    module: ModuleOp | None = field(default=None, compare=False, repr=False)
+    """The candidate as built, when it is about to be measured again."""
 
 
 def _as_list(data: Data) -> list[np.ndarray]:
@@ -662,11 +664,16 @@ def compress(
             annotate_firing_rates(candidate, cal)
         run_passes(candidate, QUANTIZE[calibrated_rounding].format(b=width))
 
-    def evaluate(plan: tuple[float, ...], width: int) -> bool:
-        """Whether the candidate is within budget (and a `Step` for it)."""
+    def built(plan: tuple[float, ...], width: int) -> ModuleOp:
+        """The candidate of `plan` with `width`-bit weights."""
         candidate = build(plan)
         if width != FLOAT_BITS:
             quantize(candidate, width)
+        return candidate
+
+    def evaluate(plan: tuple[float, ...], width: int, candidate: ModuleOp | None = None) -> bool:
+        """Whether the candidate (built here unless given) is within budget (and a `Step`)."""
+        candidate = candidate or built(plan, width)
         scores = metric.correct(simulate(candidate, val).outputs[0])
         step = Step(
             width,
@@ -732,10 +739,8 @@ def compress(
         )
 
         def confirmed(candidate: _Found) -> bool:
-            built = build(candidate.plan)
-            if candidate.bits != FLOAT_BITS:
-                quantize(built, candidate.bits)
-            scores = conf_metric.correct(simulate(built, conf).outputs[0])
+            module = candidate.module or built(candidate.plan, candidate.bits)
+            scores = conf_metric.correct(simulate(module, conf).outputs[0])
             step = Step(
                 candidate.bits,
                 candidate.sparsity,
@@ -757,8 +762,11 @@ def compress(
             floor = min((f.sparsity for f in passed if f.bits == width), default=1.0)
             for plan in reversed(plans[1:]):
                 sparsity = candidates.sparsity(plan)
-                if sparsity < floor and evaluate(plan, width):
-                    yield _Found(plan, width, sparsity, 0.0)
+                if sparsity >= floor:
+                    continue
+                candidate = built(plan, width)  # measured on validation, then confirmation
+                if evaluate(plan, width, candidate):
+                    yield _Found(plan, width, sparsity, 0.0, candidate)
 
         found = [
             confirm(f, passed, confirmed, less_sparse(f.bits))
@@ -832,8 +840,11 @@ def confirm(
     the candidates of its width that passed validation and are less sparse, sparsest first,
     then the `more` ones (a lazy sequence), each plan once and at most `CONFIRMATION_LOOKS`
     in all; None when none holds."""
-    same = (f for f in sorted(passed, key=lambda f: -f.sparsity) if f.bits == chosen.bits)
-    below = (f for f in same if f.sparsity <= chosen.sparsity)
+    below = (
+        f
+        for f in sorted(passed, key=lambda f: -f.sparsity)
+        if f.bits == chosen.bits and f.sparsity <= chosen.sparsity
+    )
 
     def unseen() -> Iterator[_Found]:
         seen: set[tuple[float, ...]] = set()
