@@ -47,3 +47,17 @@ def test_without_noise_a_class_is_its_template_translated():
             for dx in range(-4, 5)
         )
     assert not np.array_equal(ink[first[0]], ink[np.flatnonzero(y != y[0])[0]])
+
+
+def test_trained_weights_are_cached_under_what_training_reads(monkeypatch):
+    import compression
+
+    name = compression.cache_name("glyphs", "mlp", 4)
+    sets = dict(compression.GLYPH_SETS)
+    monkeypatch.setattr(compression, "GLYPH_SETS", {**sets, "confirmation": 123})
+    assert compression.cache_name("glyphs", "mlp", 4) == name
+    monkeypatch.setattr(compression, "GLYPH_SETS", {**sets, "train": 123})
+    assert compression.cache_name("glyphs", "mlp", 4) != name
+    monkeypatch.setattr(compression, "GLYPHS", Glyphs(jitter=0.0))
+    monkeypatch.setattr(compression, "GLYPH_SETS", sets)
+    assert compression.cache_name("glyphs", "mlp", 4) != name
