@@ -146,6 +146,10 @@ class Step:
     """Points added to the measured drop before it is compared with the budget."""
 
 
+def _candidates(n: int) -> str:
+    return f"{n} candidate" if n == 1 else f"{n} candidates"
+
+
 @dataclass
 class CompressionReport:
     """What the budgeted search found, on which data, and how it got there."""
@@ -231,7 +235,7 @@ class CompressionReport:
                 f"budget -{self.max_drop:g}{self._confidence_text(self.validation_groups)}, "
                 f"{verdict})",
                 *self._confirmation_lines(),
-                f"  calibration: {self.calibration}; {len(self.steps)} candidates measured on "
+                f"  calibration: {self.calibration}; {_candidates(len(self.steps))} measured on "
                 f"{self.validation} in {self.seconds:.1f} s",
             ]
         )
@@ -252,7 +256,7 @@ class CompressionReport:
             f"  {self.metric} on {self.confirmation}: {self.confirmation_baseline:.2%} -> "
             f"{self.confirmation_achieved:.2%} ({change:+.2f} points; budget "
             f"-{self.max_drop:g}{self._confidence_text(self.confirmation_groups)}, {verdict}); "
-            f"{len(self.confirmation_steps)} candidates measured on it"
+            f"{_candidates(len(self.confirmation_steps))} measured on it"
         ]
         steps = self.confirmation_steps
         if steps and not any(s.within for s in steps):

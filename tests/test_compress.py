@@ -449,6 +449,8 @@ def test_cli_confirmation_is_reported(files):
     assert f"accuracy on {files / 'conf.npz'}: 100.00% -> " in done.stdout
     assert f"accuracy on {files / 'val.npz'}: 100.00% -> " in done.stdout
     assert str(files / "cal.npz") in done.stdout
+    looks = len(data["confirmation_steps"])
+    assert f"; {looks} candidate{'s' if looks > 1 else ''} measured on it" in done.stdout
 
 
 def test_cli_groups_are_counted_in_the_report(files):
