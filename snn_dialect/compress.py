@@ -61,7 +61,8 @@ of a network, and keeps the most compressed one that stays within the budget.
    first that holds is kept, after at most `CONFIRMATION_LOOKS` looks (each look is another
    chance for luck). Of the widths that keep one, the least weight storage wins (the dense
    float network when none does). A small confirmation set only confirms candidates that
-   change few of its outputs.
+   change few of its outputs; the report says how many times as many confirmation samples
+   the sparsest candidate that failed on its margin alone would need, at its measured drop.
 
 Calibration and validation data must be different files (or arrays): the search never
 measures its budget on the data it calibrated on; confirmation data must differ from both.
@@ -268,7 +269,32 @@ class CompressionReport:
                 f"{max(margins):.2f}), so the original network is kept: more confirmation "
                 "samples narrow the margin"
             )
-        return lines
+        return lines + self._larger_confirmation_line()
+
+    def _larger_confirmation_line(self) -> list[str]:
+        """For the sparsest candidate that failed on confirmation by its margin alone (its
+        measured drop within budget): how many times as many confirmation units (samples, or
+        groups) would confirm it, were its drop the same there (the margin falls as one over
+        the root of the units)."""
+        assert self.confirmation_baseline is not None
+        base = self.confirmation_baseline
+        failed = [
+            (step, 100 * (base - step.metric))
+            for step in self.confirmation_steps
+            if not step.within and step.margin > 0 and step.sparsity > self.sparsity
+        ]
+        failed = [(step, drop) for step, drop in failed if drop < self.max_drop]
+        if not failed:
+            return []
+        step, drop = max(failed, key=lambda f: f[0].sparsity)
+        factor = (step.margin / (self.max_drop - drop)) ** 2
+        width = "float" if step.bits == 32 else f"{step.bits}-bit"
+        units = "groups" if self.confirmation_groups else "samples"
+        return [
+            f"  sparser candidates failed on the margin: {step.sparsity:.1%} ({width}) lost "
+            f"{drop:.2f} points on {self.confirmation} (margin {step.margin:.2f}); at that "
+            f"loss about {factor:.1f}x as many confirmation {units} would confirm it"
+        ]
 
 
 # --------------------------------------------------------------------------------------------

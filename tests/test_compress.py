@@ -276,6 +276,13 @@ def test_confirmation_holds_the_drop_to_the_budget_at_the_searchs_confidence():
     assert not first.within and first.margin > 6.0 and first.metric == pytest.approx(0.925)
     assert strict.sparsity < chosen.sparsity and strict.confirmation_within
     assert "budget -10 at 95% confidence, within" in strict.summary().splitlines()[3]
+    # the 7.5-point loss would hold on (margin / 2.5 points)^2 times as many samples
+    factor = (first.margin / 2.5) ** 2
+    assert strict.summary().splitlines()[4] == (
+        f"  sparser candidates failed on the margin: {first.sparsity:.1%} (float) lost 7.50 "
+        f"points on confirmation (margin {first.margin:.2f}); at that loss about "
+        f"{factor:.1f}x as many confirmation samples would confirm it"
+    )
     # at confidence 0.5 (as measured, the same candidate's validation figure permitting) the
     # measured drop is the test
     _, measured = compress(module, cal, val, max_drop=10.0, confirmation=conf)
