@@ -278,12 +278,12 @@ class CompressionReport:
         the root of the units)."""
         assert self.confirmation_baseline is not None
         base = self.confirmation_baseline
-        failed = [
+        sparser = (
             (step, 100 * (base - step.metric))
             for step in self.confirmation_steps
             if not step.within and step.margin > 0 and step.sparsity > self.sparsity
-        ]
-        failed = [(step, drop) for step, drop in failed if drop < self.max_drop]
+        )
+        failed = [(step, drop) for step, drop in sparser if drop < self.max_drop]
         if not failed:
             return []
         step, drop = max(failed, key=lambda f: f[0].sparsity)
