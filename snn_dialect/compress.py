@@ -151,6 +151,10 @@ def _candidates(n: int) -> str:
     return f"{n} candidate" if n == 1 else f"{n} candidates"
 
 
+def _width(bits: int) -> str:
+    return "float" if bits == FLOAT_BITS else f"{bits}-bit"
+
+
 @dataclass
 class CompressionReport:
     """What the budgeted search found, on which data, and how it got there."""
@@ -223,7 +227,7 @@ class CompressionReport:
     def summary(self) -> str:
         verdict = "within" if self.within_budget else "OUTSIDE"
         layers = ", ".join(f"{k} {v:.0%}" for k, v in self.layer_sparsity.items())
-        bits = "float weights" if self.bits == FLOAT_BITS else f"{self.bits}-bit weights"
+        bits = f"{_width(self.bits)} weights"
         return "\n".join(
             [
                 f"compressed: {self.weights_before} -> {self.weights_after} nonzero weights "
@@ -259,10 +263,10 @@ class CompressionReport:
             f"-{self.max_drop:g}{self._confidence_text(self.confirmation_groups)}, {verdict}); "
             f"{_candidates(len(self.confirmation_steps))} measured on it"
         ]
-        steps = self.confirmation_steps
-        if steps and not any(s.within for s in steps):
-            drops = [100 * (self.confirmation_baseline - s.metric) for s in steps]
-            margins = [s.margin for s in steps]
+        steps = self._confirmation_drops()
+        if steps and not any(s.within for s, _ in steps):
+            drops = [drop for _, drop in steps]
+            margins = [s.margin for s, _ in steps]
             lines.append(
                 f"  no pruned candidate held on {self.confirmation} (drops {min(drops):.2f} "
                 f"to {max(drops):.2f} points, margins {min(margins):.2f} to "
@@ -271,29 +275,34 @@ class CompressionReport:
             )
         return lines + self._larger_confirmation_line()
 
+    def _confirmation_drops(self) -> list[tuple[Step, float]]:
+        """Each candidate measured on confirmation, with its drop there in points."""
+        assert self.confirmation_baseline is not None
+        return [(s, 100 * (self.confirmation_baseline - s.metric)) for s in self.confirmation_steps]
+
     def _larger_confirmation_line(self) -> list[str]:
         """For the sparsest candidate that failed on confirmation by its margin alone (its
         measured drop within budget): how many times as many confirmation units (samples, or
         groups) would confirm it, were its drop the same there (the margin falls as one over
         the root of the units)."""
-        assert self.confirmation_baseline is not None
-        base = self.confirmation_baseline
-        sparser = (
-            (step, 100 * (base - step.metric))
-            for step in self.confirmation_steps
-            if not step.within and step.margin > 0 and step.sparsity > self.sparsity
-        )
-        failed = [(step, drop) for step, drop in sparser if drop < self.max_drop]
+        failed = [
+            (step, drop)
+            for step, drop in self._confirmation_drops()
+            if not step.within
+            and step.margin > 0
+            and step.sparsity > self.sparsity
+            and drop < self.max_drop
+        ]
         if not failed:
             return []
         step, drop = max(failed, key=lambda f: f[0].sparsity)
         factor = (step.margin / (self.max_drop - drop)) ** 2
-        width = "float" if step.bits == 32 else f"{step.bits}-bit"
         units = "groups" if self.confirmation_groups else "samples"
         return [
-            f"  sparser candidates failed on the margin: {step.sparsity:.1%} ({width}) lost "
-            f"{drop:.2f} points on {self.confirmation} (margin {step.margin:.2f}); at that "
-            f"loss about {factor:.1f}x as many confirmation {units} would confirm it"
+            f"  sparser candidates failed on the margin: {step.sparsity:.1%} "
+            f"({_width(step.bits)}) lost {drop:.2f} points on {self.confirmation} (margin "
+            f"{step.margin:.2f}); at that loss about {factor:.1f}x as many confirmation "
+            f"{units} would confirm it"
         ]
 
 
